@@ -1,0 +1,598 @@
+"""Second half of ./dev: PostgreSQL, databases, serving and testing.
+
+./dev has already located the Odoo source (ODOO_SRC) and built the virtualenv this runs
+in. Every step prints one line saying what it did or reused; Odoo's own log goes to a
+file under .state/ whose path is printed.
+"""
+
+import contextlib
+import glob
+import hashlib
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+ROOT = os.environ["LOYALTY_ROOT"]
+STATE = os.environ["LOYALTY_STATE_DIR"]
+ODOO_SRC = os.environ["ODOO_SRC"]
+ADDONS = ["loyalty_points", "loyalty_points_pos", "loyalty_points_portal"]
+RUN_DB = os.environ.get("LOYALTY_DB", "loyalty")
+TEST_DB = os.environ.get("LOYALTY_TEST_DB", "loyalty_test")
+PG_VARS = ("PGHOST", "PGPORT", "PGUSER", "PGPASSWORD")
+
+
+class SetupError(Exception):
+    """A broken environment: the message says what to do."""
+
+
+def say(message):
+    print(message, flush=True)
+
+
+def odoo_bin():
+    return [sys.executable, os.path.join(ODOO_SRC, "odoo-bin")]
+
+
+def addons_path():
+    paths = [os.path.join(ODOO_SRC, "odoo", "addons")]
+    if os.path.isdir(os.path.join(ODOO_SRC, "addons")):
+        paths.append(os.path.join(ODOO_SRC, "addons"))
+    return ",".join(paths + [ROOT])
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+class Postgres:
+    """The server that the PG* variables name, else the project's private cluster."""
+
+    def __init__(self):
+        self.external = any(os.environ.get(var) for var in PG_VARS)
+        self.started = False
+        link = os.path.join(STATE, "pg")
+        self.home = os.path.realpath(link)
+        self.data = os.path.join(self.home, "data")
+        self.run = os.path.join(self.home, "run")
+        self.user = "odoo"
+
+    # connection parameters, for Odoo's configuration and for libpq children
+    def params(self):
+        if self.external:
+            return {
+                "db_host": os.environ.get("PGHOST", ""),
+                "db_port": os.environ.get("PGPORT", ""),
+                "db_user": os.environ.get("PGUSER", ""),
+                "db_password": os.environ.get("PGPASSWORD", ""),
+            }
+        return {
+            "db_host": self.run,
+            "db_port": "5432",
+            "db_user": self.user,
+            "db_password": "",
+        }
+
+    def environ(self):
+        env = dict(os.environ)
+        params = self.params()
+        for var, key in zip(
+            PG_VARS, ("db_host", "db_port", "db_user", "db_password"), strict=True
+        ):
+            if params[key]:
+                env[var] = params[key]
+        return env
+
+    def connect(self, dbname="postgres"):
+        import psycopg2
+
+        params = self.params()
+        kwargs = {"dbname": dbname}
+        for key, arg in (
+            ("db_host", "host"),
+            ("db_port", "port"),
+            ("db_user", "user"),
+            ("db_password", "password"),
+        ):
+            if params[key]:
+                kwargs[arg] = params[key]
+        conn = psycopg2.connect(**kwargs)
+        conn.autocommit = True
+        return conn
+
+    def ensure(self):
+        if self.external:
+            try:
+                self.connect().close()
+            except Exception as exc:
+                raise SetupError(
+                    "the PostgreSQL that the PG* variables name is not reachable "
+                    f"({str(exc).strip()}). Fix PGHOST/PGPORT/PGUSER/PGPASSWORD, or "
+                    "unset them all to let ./dev run a "
+                    "private cluster in .state/pg."
+                ) from exc
+            say(
+                "postgresql: using the server of "
+                f"PGHOST={os.environ.get('PGHOST', '(default)')}"
+            )
+            return
+        bindir = self._bindir()
+        self._place_cluster()
+        if not os.path.isfile(os.path.join(self.data, "PG_VERSION")):
+            say(f"postgresql: creating a private cluster in {self.home}")
+            os.makedirs(self.home, exist_ok=True)
+            self._own(self.home)
+            self._as_owner(
+                [
+                    os.path.join(bindir, "initdb"),
+                    "-D",
+                    self.data,
+                    "-U",
+                    self.user,
+                    "--auth=trust",
+                    "--encoding=UTF8",
+                    "--locale=C",
+                    "--no-sync",
+                ],
+                "initdb",
+            )
+        os.makedirs(self.run, exist_ok=True)
+        self._own(self.run)
+        status = subprocess.run(
+            self._owner_cmd(
+                [os.path.join(bindir, "pg_ctl"), "status", "-D", self.data]
+            ),
+            capture_output=True,
+            check=False,
+        )
+        if status.returncode == 0:
+            say(f"postgresql: reusing the private cluster running in {self.home}")
+            return
+        with contextlib.suppress(FileNotFoundError):  # left by a killed server
+            os.remove(os.path.join(self.data, "postmaster.pid"))
+        options = (
+            f"-c listen_addresses='' -k {self.run} -c fsync=off "
+            "-c synchronous_commit=off "
+            "-c full_page_writes=off -c max_connections=200"
+        )
+        self._as_owner(
+            [
+                os.path.join(bindir, "pg_ctl"),
+                "start",
+                "-w",
+                "-t",
+                "60",
+                "-D",
+                self.data,
+                "-l",
+                os.path.join(self.home, "server.log"),
+                "-o",
+                options,
+            ],
+            "pg_ctl start",
+        )
+        self.started = True
+        say(
+            f"postgresql: started the private cluster in {self.home} "
+            f"(socket only, log: {self.home}/server.log)"
+        )
+
+    def stop(self):
+        if self.started:
+            subprocess.run(
+                self._owner_cmd(
+                    [
+                        os.path.join(self._bindir(), "pg_ctl"),
+                        "stop",
+                        "-m",
+                        "fast",
+                        "-D",
+                        self.data,
+                    ]
+                ),
+                capture_output=True,
+                check=False,
+            )
+            self.started = False
+            say("postgresql: stopped the private cluster")
+
+    # helpers
+    def _bindir(self):
+        found = shutil.which("pg_ctl")
+        if found and shutil.which("initdb"):
+            return os.path.dirname(os.path.realpath(found))
+        versions = sorted(
+            glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"),
+            key=lambda p: int(p.split("/")[4]),
+        )
+        if versions:
+            return os.path.dirname(versions[-1])
+        raise SetupError(
+            "the PostgreSQL server binaries (initdb, pg_ctl) are missing. Install them "
+            "(Debian/Ubuntu: apt-get install postgresql), or point the "
+            "PGHOST/PGPORT/PGUSER/"
+            "PGPASSWORD variables at a running server."
+        )
+
+    def _owner(self):
+        """PostgreSQL refuses to run as root: then use the postgres (or nobody) user."""
+        if os.geteuid() != 0:
+            return None
+        for name in ("postgres", "nobody"):
+            with contextlib.suppress(KeyError):
+                return pwd.getpwnam(name)
+        raise SetupError(
+            "running as root and there is no 'postgres' user to run PostgreSQL "
+            "as: create one (useradd postgres)."
+        )
+
+    def _owner_cmd(self, cmd):
+        owner = self._owner()
+        return cmd if owner is None else ["runuser", "-u", owner.pw_name, "--", *cmd]
+
+    def _own(self, path):
+        owner = self._owner()
+        if owner is not None:
+            os.chown(path, owner.pw_uid, owner.pw_gid)
+            os.chmod(path, 0o700)
+
+    def _as_owner(self, cmd, what):
+        result = subprocess.run(
+            self._owner_cmd(cmd), capture_output=True, text=True, check=False
+        )
+        if result.returncode:
+            raise SetupError(
+                f"{what} failed: {(result.stderr or result.stdout).strip()[-800:]}"
+            )
+
+    def _place_cluster(self):
+        """The cluster lives in .state/pg unless its owner cannot reach that folder
+        (a project under /root when running as root) or the socket path is too long:
+        then .state/pg is a link to a folder under /var/tmp."""
+        link = os.path.join(STATE, "pg")
+        if os.path.exists(link):
+            return
+        owner = self._owner()
+        reachable = (
+            owner is None
+            or subprocess.run(
+                ["runuser", "-u", owner.pw_name, "--", "test", "-x", STATE], check=False
+            ).returncode
+            == 0
+        )
+        if reachable and len(os.path.join(link, "run", ".s.PGSQL.5432")) < 100:
+            os.makedirs(link)
+        else:
+            digest = hashlib.sha1(ROOT.encode()).hexdigest()[:10]
+            target = f"/var/tmp/loyalty-points-pg-{digest}"
+            os.makedirs(target, exist_ok=True)
+            os.symlink(target, link)
+            say(
+                f"postgresql: {STATE} is out of reach of the server's user, "
+                f"so the cluster lives in {target}"
+            )
+        self.home = os.path.realpath(link)
+        self.data = os.path.join(self.home, "data")
+        self.run = os.path.join(self.home, "run")
+
+
+# --------------------------------------------------------------------------- Odoo
+def write_config(pg, name, port, logfile, dbname):
+    path = os.path.join(STATE, f"{name}.conf")
+    lines = [
+        "[options]",
+        f"addons_path = {addons_path()}",
+        f"data_dir = {os.path.join(STATE, 'data')}",
+    ]
+    lines += [f"{key} = {value or 'False'}" for key, value in pg.params().items()]
+    lines += [
+        f"http_port = {port}",
+        f"logfile = {logfile}",
+        f"db_name = {dbname}",
+        f"dbfilter = ^{dbname}$",
+        "list_db = False",
+        "max_cron_threads = 1",
+        "limit_time_real = 600",
+    ]
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    return path
+
+
+def addons_digest():
+    """A digest of the addons' files: a run database is updated when it changes."""
+    digest = hashlib.sha1()
+    for addon in ADDONS:
+        for folder, dirs, files in sorted(os.walk(os.path.join(ROOT, addon))):
+            dirs[:] = sorted(d for d in dirs if d not in ("__pycache__", "tests"))
+            for file in sorted(files):
+                if file.endswith(
+                    (".py", ".xml", ".csv", ".po", ".pot", ".js", ".scss", ".css")
+                ):
+                    with open(os.path.join(folder, file), "rb") as handle:
+                        digest.update(file.encode() + handle.read())
+    return digest.hexdigest()
+
+
+def database_state(pg, dbname):
+    """None when the database is missing, else {addon: state}."""
+    with contextlib.closing(pg.connect()) as conn, conn.cursor() as cr:
+        cr.execute("SELECT 1 FROM pg_database WHERE datname = %s", [dbname])
+        if not cr.fetchone():
+            return None
+    with contextlib.closing(pg.connect(dbname)) as conn, conn.cursor() as cr:
+        cr.execute("SELECT to_regclass('ir_module_module')")
+        if cr.fetchone()[0] is None:
+            return {}
+        cr.execute(
+            "SELECT name, state FROM ir_module_module WHERE name = ANY(%s)", [ADDONS]
+        )
+        return dict(cr.fetchall())
+
+
+def drop_database(pg, dbname):
+    with contextlib.closing(pg.connect()) as conn, conn.cursor() as cr:
+        cr.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+            [dbname],
+        )
+        cr.execute(f'DROP DATABASE IF EXISTS "{dbname}"')
+    shutil.rmtree(os.path.join(STATE, "data", "filestore", dbname), ignore_errors=True)
+
+
+def odoo_init(pg, conf, dbname, args, logfile, what):
+    """Run Odoo once (install or update) and stop; its output goes to the log file."""
+    started = time.monotonic()
+    cmd = [
+        *odoo_bin(),
+        "-c",
+        conf,
+        "-d",
+        dbname,
+        *args,
+        "--stop-after-init",
+        "--no-http",
+    ]
+    with open(logfile, "a", encoding="utf-8") as log:
+        result = subprocess.run(
+            cmd, stdout=log, stderr=subprocess.STDOUT, env=pg.environ(), check=False
+        )
+    errors = log_errors(logfile)
+    if result.returncode or errors:
+        tail = "\n".join(errors[-5:]) or "(no ERROR line; see the log)"
+        raise SetupError(f"{what} failed (log: {logfile}):\n{tail}")
+    return time.monotonic() - started
+
+
+def log_errors(logfile):
+    with open(logfile, encoding="utf-8", errors="replace") as handle:
+        return [
+            line.rstrip()
+            for line in handle
+            if " ERROR " in line or " CRITICAL " in line
+        ]
+
+
+def port_free(port):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("0.0.0.0", port))
+        except OSError:
+            return False
+    return True
+
+
+def wait_http(url, process, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return False
+        with (
+            contextlib.suppress(Exception),
+            urllib.request.urlopen(url, timeout=5) as response,
+        ):  # noqa: S310
+            if response.status == 200:
+                return True
+        time.sleep(0.5)
+    return False
+
+
+def stop_process(process):
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+# --------------------------------------------------------------------------- commands
+def cmd_run(pg):
+    port = int(os.environ.get("LOYALTY_HTTP_PORT", "8069"))
+    if not port_free(port):
+        raise SetupError(
+            f"port {port} is already taken (another Odoo?). Stop it, or serve "
+            "on another port: "
+            f"LOYALTY_HTTP_PORT={port + 1} ./dev run"
+        )
+    pg.ensure()
+    logfile = os.path.join(STATE, "odoo-run.log")
+    conf = write_config(pg, "odoo-run", port, logfile, RUN_DB)
+    stamp_file = os.path.join(STATE, f"{RUN_DB}.addons-digest")
+    digest = addons_digest()
+    states = database_state(pg, RUN_DB)
+    if states is None or any(states.get(addon) != "installed" for addon in ADDONS):
+        say(
+            "database: installing the three addons with demo data into "
+            f"'{RUN_DB}' (about 3 minutes; log: {logfile})"
+        )
+        seconds = odoo_init(
+            pg, conf, RUN_DB, ["-i", ",".join(ADDONS)], logfile, "installing the addons"
+        )
+        say(f"database: '{RUN_DB}' ready in {seconds:.0f} s")
+    elif (
+        not os.path.exists(stamp_file)
+        or open(stamp_file, encoding="utf-8").read() != digest
+    ):
+        say(
+            "database: the addons changed since the last run, updating them in "
+            f"'{RUN_DB}' (log: {logfile})"
+        )
+        seconds = odoo_init(
+            pg, conf, RUN_DB, ["-u", ",".join(ADDONS)], logfile, "updating the addons"
+        )
+        say(f"database: '{RUN_DB}' updated in {seconds:.0f} s")
+    else:
+        say(f"database: reusing '{RUN_DB}'")
+    with open(stamp_file, "w", encoding="utf-8") as handle:
+        handle.write(digest)
+
+    process = subprocess.Popen(
+        [*odoo_bin(), "-c", conf, "-d", RUN_DB],
+        stdout=subprocess.DEVNULL,
+        stderr=open(logfile, "a", encoding="utf-8"),  # noqa: SIM115
+        env=pg.environ(),
+        start_new_session=True,
+    )
+    try:
+        if not wait_http(f"http://localhost:{port}/web/login", process, 120):
+            raise SetupError(
+                f"Odoo did not start serving; the end of {logfile} says why."
+            )
+        say(
+            f"serving: http://localhost:{port} (login admin, password admin; "
+            f"Ctrl-C stops; log: {logfile})"
+        )
+        process.wait()
+        raise SetupError(f"Odoo stopped by itself; the end of {logfile} says why.")
+    except KeyboardInterrupt:
+        say("stopping: Odoo")
+    finally:
+        stop_process(process)
+    return 0
+
+
+def cmd_test(pg, pytest_args):
+    chrome = next(
+        (
+            shutil.which(b)
+            for b in ("google-chrome", "chromium", "chromium-browser")
+            if shutil.which(b)
+        ),
+        None,
+    )
+    if not chrome:
+        raise SetupError(
+            "Chromium is missing, and the browser tests (tours) need it: install it "
+            "(Debian/Ubuntu: apt-get install chromium)."
+        )
+    say(f"browser: {chrome}")
+    pg.ensure()
+    install_log = os.path.join(STATE, "odoo-test-install.log")
+    test_log = os.path.join(STATE, "odoo-test.log")
+    for path in (install_log, test_log):
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(path)
+    conf = write_config(pg, "odoo-test", 0, install_log, TEST_DB)
+    states = database_state(pg, TEST_DB)
+    if (
+        os.environ.get("LOYALTY_KEEP_DB")
+        and states
+        and set(states.values()) == {"installed"}
+    ):
+        # A developer's shortcut (README, Develop): update the addons in place.
+        say(f"database: updating the addons in the kept '{TEST_DB}' (LOYALTY_KEEP_DB)")
+        args, what = ["-u", ",".join(ADDONS)], "updating the addons"
+    else:
+        drop_database(pg, TEST_DB)
+        say(
+            "database: installing the three addons with demo data into a new "
+            f"'{TEST_DB}' (log: {install_log})"
+        )
+        args, what = ["-i", ",".join(ADDONS)], "installing the addons"
+    seconds = odoo_init(pg, conf, TEST_DB, args, install_log, what)
+    say(f"database: '{TEST_DB}' ready in {seconds:.0f} s")
+
+    lint_failed = lint()
+
+    conf = write_config(pg, "odoo-test", 0, test_log, TEST_DB)
+    say(f"pytest: the addons' tests and tests/ (Odoo log: {test_log})")
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        f"--odoo-config={conf}",
+        f"--odoo-database={TEST_DB}",
+        "--odoo-http",
+        "--odoo-log-level=warn",
+        *(pytest_args or [*ADDONS, "tests"]),
+    ]
+    result = subprocess.run(cmd, cwd=ROOT, env=pg.environ(), check=False)
+    if lint_failed:
+        say("lint: failed (see above), so the test command fails")
+        return 1
+    return result.returncode
+
+
+def lint():
+    """ruff (check and format) and pylint-odoo with the mandatory configuration."""
+    venv_bin = os.path.dirname(sys.executable)
+    checks = [
+        ("ruff check", [os.path.join(venv_bin, "ruff"), "check", "--no-fix", "."]),
+        ("ruff format", [os.path.join(venv_bin, "ruff"), "format", "--check", "."]),
+        (
+            "pylint-odoo",
+            [os.path.join(venv_bin, "pylint"), "--rcfile=.pylintrc-mandatory", *ADDONS],
+        ),
+    ]
+    failed = False
+    for name, cmd in checks:
+        result = subprocess.run(
+            cmd, cwd=ROOT, capture_output=True, text=True, check=False
+        )
+        if result.returncode:
+            failed = True
+            say(f"lint: {name} complains:\n{(result.stdout + result.stderr).strip()}")
+        else:
+            say(f"lint: {name} clean")
+    return failed
+
+
+def main(argv):
+    command, args = argv[0], argv[1:]
+    pg = Postgres()
+    try:
+        if command == "run":
+            return cmd_run(pg)
+        if command == "test":
+            return cmd_test(pg, args)
+        if command == "shell":
+            pg.ensure()
+            conf = write_config(
+                pg, "odoo-run", 8069, os.path.join(STATE, "odoo-shell.log"), RUN_DB
+            )
+            return subprocess.run(
+                [*odoo_bin(), "shell", "-c", conf, "-d", RUN_DB],
+                env=pg.environ(),
+                check=False,
+            ).returncode
+        raise SetupError(f"unknown command {command}")
+    except SetupError as exc:
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+        return 2
+    except KeyboardInterrupt:
+        say("stopping")
+        return 130
+    finally:
+        pg.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

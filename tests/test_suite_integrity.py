@@ -1,0 +1,46 @@
+"""Cross-addon checks that hold for the whole suite."""
+
+from odoo.tests import TransactionCase
+
+ADDONS = ("loyalty_points", "loyalty_points_pos", "loyalty_points_portal")
+
+
+class TestSuiteIntegrity(TransactionCase):
+    # Odoo tags only classes under odoo.addons; these cross-addon tests live outside.
+    test_tags = {"standard", "post_install"}
+    test_module = "loyalty_points_tests"
+
+    def test_all_addons_installed(self):
+        """The three addons are installed in the test database."""
+        modules = self.env["ir.module.module"].search([("name", "in", ADDONS)])
+        self.assertEqual(
+            dict.fromkeys(ADDONS, "installed"), {m.name: m.state for m in modules}
+        )
+
+    def test_every_model_has_access_rules(self):
+        """Every model that the addons define has at least one access rule."""
+        data = self.env["ir.model.data"].search(
+            [("module", "in", ADDONS), ("model", "=", "ir.model")]
+        )
+        models = (
+            self.env["ir.model"]
+            .browse(data.mapped("res_id"))
+            .filtered(lambda m: not m.transient)
+        )
+        self.assertTrue(models, "the addons define no model")
+        for model in models:
+            self.assertTrue(model.access_ids, f"{model.model} has no access rule")
+
+    def test_every_multi_company_model_has_a_record_rule(self):
+        """Every model of ours with a company field has a multi-company record rule."""
+        data = self.env["ir.model.data"].search(
+            [("module", "in", ADDONS), ("model", "=", "ir.model")]
+        )
+        for model in self.env["ir.model"].browse(data.mapped("res_id")):
+            fields = self.env[model.model]._fields
+            if "company_id" in fields or "company_ids" in fields:
+                rules = self.env["ir.rule"].search([("model_id", "=", model.id)])
+                self.assertTrue(
+                    any("company_ids" in (r.domain_force or "") for r in rules),
+                    f"{model.model} has no multi-company record rule",
+                )
