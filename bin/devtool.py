@@ -565,8 +565,16 @@ def lint():
     return failed
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(argv):
     command, args = argv[0], argv[1:]
+    # Ctrl-C and kill both end in the clean-up below, even when the shell that started
+    # us ignores SIGINT (a background job of a non-interactive shell).
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     pg = Postgres()
     try:
         if command == "run":
