@@ -179,7 +179,7 @@ class Postgres:
             f"(socket only, log: {self.home}/server.log)"
         )
 
-    def stop(self):
+    def stop(self, quiet=False):
         if self.started:
             subprocess.run(
                 self._owner_cmd(
@@ -196,7 +196,8 @@ class Postgres:
                 check=False,
             )
             self.started = False
-            say("postgresql: stopped the private cluster")
+            if not quiet:
+                say("postgresql: stopped the private cluster")
 
     # helpers
     def _bindir(self):
@@ -536,7 +537,6 @@ def cmd_test(pg, pytest_args):
     ]
     result = subprocess.run(cmd, cwd=ROOT, env=pg.environ(), check=False)
     if lint_failed:
-        say("lint: failed (see above), so the test command fails")
         return 1
     return result.returncode
 
@@ -559,7 +559,8 @@ def lint():
         )
         if result.returncode:
             failed = True
-            say(f"lint: {name} complains:\n{(result.stdout + result.stderr).strip()}")
+            output = (result.stdout + result.stderr).strip()
+            say(f"lint: {name} complains, so the test command will fail:\n{output}")
         else:
             say(f"lint: {name} clean")
     return failed
@@ -599,7 +600,8 @@ def main(argv):
         say("stopping")
         return 130
     finally:
-        pg.stop()
+        # The test command ends with pytest's summary line: stop without a word.
+        pg.stop(quiet=command == "test")
 
 
 if __name__ == "__main__":
