@@ -12,9 +12,11 @@
     "installable": True,
     "depends": ["account", "product", "mail"],
     "data": [
+        "data/decimal_precision.xml",
         "security/loyalty_points_security.xml",
         "security/ir.model.access.csv",
         "views/loyalty_points_program_views.xml",
+        "views/loyalty_points_entry_views.xml",
         "views/loyalty_points_menus.xml",
     ],
     "demo": [

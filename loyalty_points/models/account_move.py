@@ -1,0 +1,371 @@
+# Copyright 2026 Loyalty Points contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from collections import defaultdict
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL, float_is_zero
+
+CLOSED = ("paid", "in_payment")
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    loyalty_points_entry_ids = fields.One2many(
+        "loyalty.points.entry",
+        "move_id",
+        string="Loyalty Points Entries",
+        readonly=True,
+    )
+    loyalty_points = fields.Float(
+        digits="Loyalty Points",
+        compute="_compute_loyalty_points",
+        compute_sudo=True,
+        help="Points this invoice has earned, net of its reversals.",
+    )
+
+    @api.depends("loyalty_points_entry_ids.points")
+    def _compute_loyalty_points(self):
+        groups = self.env["loyalty.points.entry"]._read_group(
+            [("move_id", "in", self.ids)], ["move_id"], ["points:sum"]
+        )
+        points = {move.id: total for move, total in groups}
+        for move in self:
+            move.loyalty_points = points.get(move.id, 0.0)
+
+    # ------------------------------------------------------------------ hooks
+    def _invoice_paid_hook(self):
+        res = super()._invoice_paid_hook()
+        self._loyalty_points_sync()
+        return res
+
+    def _post(self, soft=True):
+        posted = super()._post(soft=soft)
+        # A credit note changes what its invoice earns.
+        posted._loyalty_points_sync()
+        return posted
+
+    def button_draft(self):
+        res = super().button_draft()
+        self._loyalty_points_sync()
+        return res
+
+    def button_cancel(self):
+        res = super().button_cancel()
+        self._loyalty_points_sync()
+        return res
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_loyalty_points(self):
+        if self.sudo().loyalty_points_entry_ids:
+            raise UserError(
+                _(
+                    "%(moves)s has loyalty points history and cannot be deleted; "
+                    "cancel it instead: its points are then reversed.",
+                    moves=", ".join(
+                        self.filtered("loyalty_points_entry_ids").mapped("display_name")
+                    ),
+                )
+            )
+
+    # ------------------------------------------------------------------ accrual
+    def _loyalty_points_invoices(self):
+        """The customer invoices whose points depend on ``self``: the invoices
+        themselves, the invoices of credit notes, and the invoices reconciled with
+        them."""
+        invoices = self.filtered(lambda m: m.move_type == "out_invoice")
+        refunds = self.filtered(lambda m: m.move_type == "out_refund")
+        invoices |= refunds.reversed_entry_id
+        for refund in refunds:
+            invoices |= refund._loyalty_points_partials_moves().filtered(
+                lambda m: m.move_type == "out_invoice"
+            )
+        return invoices
+
+    def _loyalty_points_sync(self):
+        """Bring each invoice's ledger in line with what it earns now.
+
+        Idempotent: it writes the difference between what the invoice earns in its
+        current state (paid or not, credit notes, payment methods) and what its
+        entries already hold, so it can run after any change, any number of times."""
+        for invoice in self._loyalty_points_invoices():
+            invoice._loyalty_points_sync_one()
+
+    def _loyalty_points_sync_one(self):
+        self.ensure_one()
+        Entry = self.env["loyalty.points.entry"].sudo()
+        existing = Entry.search([("move_id", "=", self.id)], order="id")
+        program = existing[-1:].program_id or self.env[
+            "loyalty.points.program"
+        ]._program_for_company(self.company_id)
+        if not program:
+            return
+        existing = existing.filtered(lambda e: e.program_id == program)
+        earns = existing.filtered(lambda e: e.kind == "earn")
+        cycle = max(earns.mapped("earn_cycle"), default=-1)
+        in_cycle = (
+            existing.filtered(lambda e: e.earn_cycle == cycle) if cycle >= 0 else Entry
+        )
+        net_points = sum(in_cycle.mapped("points"))
+        net_basis = sum(in_cycle.mapped("amount_basis"))
+        earn = earns.filtered(lambda e: e.earn_cycle == cycle)[:1]
+        active = bool(earn) and not (
+            float_is_zero(net_points, precision_digits=4)
+            and float_is_zero(net_basis, precision_digits=4)
+        )
+        spend, lines, reason = self._loyalty_points_spend(program)
+        if not active:
+            if program.state == "off" or float_is_zero(spend, precision_digits=4):
+                return
+            points = self._loyalty_points_fresh(program, spend, lines)
+            if (
+                float_is_zero(points, precision_digits=4)
+                and program.mode == "transaction"
+            ):
+                return
+            self._loyalty_points_write(
+                program, points, spend, "earn", cycle + 1, lines, reason
+            )
+            return
+        delta_basis = spend - net_basis
+        if float_is_zero(delta_basis, precision_digits=4):
+            return
+        if program.state == "off" and delta_basis > 0:
+            return  # a program that is off no longer accrues
+        if program.mode == "cumulative":
+            points = None  # computed under the lock, from the customer's total
+        elif float_is_zero(spend, precision_digits=4):
+            points = -net_points
+        else:
+            target = program._round_points(earn.points * spend / earn.amount_basis)
+            points = target - net_points
+        self._loyalty_points_write(
+            program, points, delta_basis, "reverse", cycle, lines, reason, lots=in_cycle
+        )
+
+    def _loyalty_points_write(
+        self, program, points, basis, kind, cycle, lines, reason, lots=None
+    ):
+        Entry = self.env["loyalty.points.entry"]
+        partner = self.commercial_partner_id
+        Entry._lock_balances(program, partner)
+        if points is None or (program.mode == "cumulative" and kind == "earn"):
+            points = program._cumulative_points(
+                self._loyalty_points_customer_basis(program), basis
+            )
+        if kind == "earn" and program.mode == "transaction":
+            points = program._round_points(points)
+        if float_is_zero(points, precision_digits=4) and float_is_zero(
+            basis, precision_digits=4
+        ):
+            return
+        vals = {
+            "partner_id": partner.id,
+            "program_id": program.id,
+            "company_id": self.company_id.id,
+            "kind": kind,
+            "points": points,
+            "amount_basis": basis,
+            "move_id": self.id,
+            "move_line_ids": [fields.Command.set(lines.ids)],
+            "earn_cycle": cycle,
+            "reason": reason,
+        }
+        lots = (lots or Entry).filtered(lambda e: e.points > 0)
+        if points > 0 and lots:
+            # Points given back keep the dates of the lot they were earned in.
+            first = lots.sorted("id")[0]
+            vals.update(
+                available_date=first.available_date, expiry_date=first.expiry_date
+            )
+        elif points < 0:
+            vals["_from_lot_ids"] = lots.ids
+        Entry._write_entries([vals])
+
+    def _loyalty_points_customer_basis(self, program):
+        """The customer's spend counted so far by ``program`` (cumulative mode)."""
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT COALESCE(SUM(amount_basis), 0) FROM loyalty_points_entry
+                    WHERE program_id = %s AND partner_id = %s
+                      AND kind IN ('earn', 'reverse')""",
+                program.id,
+                self.commercial_partner_id.id,
+            )
+        )
+        return float(rows[0][0])
+
+    def _loyalty_points_fresh(self, program, spend, lines):
+        """Points a ticket earns now with ``spend`` in the program's default rate and
+        per-line custom rates or fixed points (transaction mode), before rounding."""
+        if program.mode == "cumulative":
+            return 0.0
+        default, direct = self._loyalty_points_line_split(program, lines)
+        total = default + direct
+        if float_is_zero(total, precision_digits=4):
+            return 0.0
+        # ``spend`` is the eligible amount after credit notes and payment share.
+        ratio = spend / total
+        points = program._points_for_basis(
+            default * ratio
+        ) + self._loyalty_points_direct(program, lines, ratio)
+        return points * program.multiplier
+
+    def _loyalty_points_line_split(self, program, lines):
+        """(amount at the default rate, amount at a custom rate or fixed) of lines."""
+        default = direct = 0.0
+        for line in lines:
+            rule = (
+                line.product_id.product_tmpl_id._loyalty_points_rule()[0]
+                if line.product_id
+                else "eligible"
+            )
+            amount = self._loyalty_points_line_amount(program, line)
+            if rule == "eligible" or program.mode == "cumulative":
+                default += amount
+            elif rule in ("custom_rate", "fixed"):
+                direct += amount
+        return default, direct
+
+    def _loyalty_points_direct(self, program, lines, ratio):
+        points = 0.0
+        for line in lines:
+            if not line.product_id:
+                continue
+            rule, rate, fixed = line.product_id.product_tmpl_id._loyalty_points_rule()
+            if rule == "custom_rate":
+                points += self._loyalty_points_line_amount(program, line) * ratio * rate
+            elif rule == "fixed":
+                points += line.quantity * ratio * fixed
+        return points
+
+    def _loyalty_points_line_amount(self, program, line):
+        """The discounted amount of ``line`` in the program's currency, untaxed or tax
+        included as the program says."""
+        amount = abs(line.balance)
+        if program.amount_basis == "taxed" and line.price_subtotal:
+            amount *= line.price_total / line.price_subtotal
+        company = self.company_id
+        return company.currency_id._convert(
+            amount,
+            program.currency_id,
+            company,
+            self.invoice_date or self.date or fields.Date.today(),
+        )
+
+    def _loyalty_points_eligible_lines(self, program):
+        lines = self.invoice_line_ids.filtered(
+            lambda line: line.display_type == "product"
+        )
+        return lines.filtered(
+            lambda line: not line.product_id
+            or line.product_id.product_tmpl_id._loyalty_points_rule()[0] != "excluded"
+        )
+
+    def _loyalty_points_spend(self, program):
+        """(eligible spend that earns now, eligible lines, reason) of this invoice:
+        the eligible lines' amount net of its credit notes, times the share paid
+        through journals that earn. 0 unless the invoice is posted and paid."""
+        self.ensure_one()
+        partner = self.commercial_partner_id
+        lines = self._loyalty_points_eligible_lines(program)
+        if self.state == "cancel":
+            return 0.0, lines, _("Invoice cancelled")
+        if self.state != "posted":
+            return 0.0, lines, _("Invoice reset to draft")
+        if self.payment_state not in CLOSED:
+            return 0.0, lines, _("Invoice no longer paid")
+        if (self.invoice_date or self.date) < program.date_start:
+            return 0.0, lines, _("Before the program's start date")
+        if program.enrolled_only and not partner.loyalty_points_enrolled:
+            return 0.0, lines, _("Customer not enrolled")
+        eligible = sum(
+            self._loyalty_points_line_amount(program, line) for line in lines
+        )
+        ticket = sum(
+            self._loyalty_points_line_amount(program, line)
+            for line in self.invoice_line_ids.filtered(
+                lambda line: line.display_type == "product"
+            )
+        )
+        reason = _("Invoice paid")
+        earning_paid = other_paid = 0.0
+        refunds = defaultdict(float)
+        for move, journal, amount in self._loyalty_points_partials():
+            if move.move_type == "out_refund":
+                refunds[move] = max(
+                    refunds[move], amount / abs(move.amount_total_signed or 1.0)
+                )
+            elif journal.loyalty_points_earn:
+                earning_paid += amount
+            else:
+                other_paid += amount
+        for refund in self.env["account.move"].search(
+            [
+                ("reversed_entry_id", "=", self.id),
+                ("state", "=", "posted"),
+                ("move_type", "=", "out_refund"),
+            ]
+        ):
+            refunds[refund] = 1.0
+        for refund, fraction in refunds.items():
+            refund_lines = refund._loyalty_points_eligible_lines(program)
+            eligible -= fraction * sum(
+                refund._loyalty_points_line_amount(program, line)
+                for line in refund_lines
+            )
+            ticket -= fraction * sum(
+                refund._loyalty_points_line_amount(program, line)
+                for line in refund.invoice_line_ids.filtered(
+                    lambda line: line.display_type == "product"
+                )
+            )
+            reason = _("Credit note %(refund)s", refund=refund.name)
+        paid = earning_paid + other_paid
+        share = earning_paid / paid if paid else 0.0
+        if ticket < program.min_amount or eligible <= 0 or not share:
+            return 0.0, lines, reason
+        return eligible * share, lines, reason
+
+    def _loyalty_points_partials_moves(self):
+        return self.env["account.move"].browse(
+            {move.id for move, _journal, _amount in self._loyalty_points_partials()}
+        )
+
+    def _loyalty_points_partials(self):
+        """[(counterpart move, journal, amount in company currency)] reconciled with
+        this move's receivable lines."""
+        self.ensure_one()
+        receivable = self.line_ids.filtered(
+            lambda line: line.account_id.account_type == "asset_receivable"
+        )
+        if not receivable:
+            return []
+        self.env["account.partial.reconcile"].flush_model()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT counterpart.move_id,
+                       COALESCE(pay.journal_id, cmove.journal_id),
+                       part.amount
+                  FROM account_partial_reconcile part
+                  JOIN account_move_line counterpart
+                    ON counterpart.id = CASE WHEN part.debit_move_id IN %(lines)s
+                                             THEN part.credit_move_id
+                                             ELSE part.debit_move_id END
+                  JOIN account_move cmove ON cmove.id = counterpart.move_id
+                  LEFT JOIN account_payment pay ON pay.id = cmove.origin_payment_id
+                 WHERE (part.debit_move_id IN %(lines)s
+                        OR part.credit_move_id IN %(lines)s)
+                   AND counterpart.move_id != %(move)s
+                """,
+                lines=tuple(receivable.ids),
+                move=self.id,
+            )
+        )
+        Move, Journal = self.env["account.move"], self.env["account.journal"]
+        return [
+            (Move.browse(move_id), Journal.browse(journal_id), float(amount))
+            for move_id, journal_id, amount in rows
+        ]

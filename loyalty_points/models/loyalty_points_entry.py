@@ -1,0 +1,405 @@
+# Copyright 2026 Loyalty Points contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL, float_compare, float_is_zero
+
+KINDS = [
+    ("earn", "Earned"),
+    ("redeem", "Redeemed"),
+    ("adjust", "Adjustment"),
+    ("expire", "Expired"),
+    ("reverse", "Reversal"),
+]
+
+
+class LoyaltyPointsEntry(models.Model):
+    """One line of the points ledger. Entries are written once and never changed:
+    a correction is a new entry. Positive entries are *lots* that carry an available
+    date and an expiry date; negative entries consume lots, recorded as
+    ``loyalty.points.allocation`` rows (the lots that expire first go first)."""
+
+    _name = "loyalty.points.entry"
+    _description = "Loyalty Points Ledger Entry"
+    _order = "date desc, id desc"
+    _rec_name = "display_name"
+
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        ondelete="restrict",
+        readonly=True,
+    )
+    program_id = fields.Many2one(
+        "loyalty.points.program", required=True, ondelete="restrict", readonly=True
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        string="Centre",
+        required=True,
+        ondelete="restrict",
+        readonly=True,
+        default=lambda self: self.env.company,
+    )
+    date = fields.Datetime(required=True, default=fields.Datetime.now, readonly=True)
+    points = fields.Float(digits="Loyalty Points", required=True, readonly=True)
+    kind = fields.Selection(KINDS, required=True, readonly=True)
+    available_date = fields.Datetime(
+        readonly=True, help="When the points of this lot can be spent."
+    )
+    expiry_date = fields.Date(
+        readonly=True, help="The lot can be spent until this day included."
+    )
+    move_id = fields.Many2one(
+        "account.move",
+        string="Invoice",
+        index="btree_not_null",
+        ondelete="restrict",
+        readonly=True,
+    )
+    move_line_ids = fields.Many2many(
+        "account.move.line",
+        "loyalty_points_entry_move_line_rel",
+        "entry_id",
+        "line_id",
+        string="Source Lines",
+        readonly=True,
+    )
+    earn_cycle = fields.Integer(
+        readonly=True,
+        help="How many times the invoice had already earned and been fully reversed "
+        "when this entry was written: an invoice earns once per cycle.",
+    )
+    amount_basis = fields.Float(
+        digits=(16, 4),
+        readonly=True,
+        help="The spending (program currency) that this entry accounts for.",
+    )
+    reason = fields.Char(readonly=True)
+    reversed_entry_id = fields.Many2one(
+        "loyalty.points.entry", string="Reverses", readonly=True, index="btree_not_null"
+    )
+    expired_lot_id = fields.Many2one(
+        "loyalty.points.entry",
+        readonly=True,
+        index="btree_not_null",
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Recorded By",
+        default=lambda self: self.env.user,
+        readonly=True,
+    )
+    currency_id = fields.Many2one(related="program_id.currency_id")
+    allocation_ids = fields.One2many(
+        "loyalty.points.allocation", "consumer_id", string="Taken From", readonly=True
+    )
+    lot_allocation_ids = fields.One2many(
+        "loyalty.points.allocation", "lot_id", string="Used By", readonly=True
+    )
+    points_remaining = fields.Float(
+        digits="Loyalty Points",
+        compute="_compute_points_remaining",
+        help="For a lot: what is left of it after spending, deductions and expiry.",
+    )
+
+    _sql_constraints = [
+        (
+            "points_not_zero",
+            "CHECK(points <> 0 OR amount_basis <> 0)",
+            "A ledger entry cannot be of zero points.",
+        ),
+        (
+            "lot_dates",
+            "CHECK(points <= 0 OR available_date IS NOT NULL)",
+            "Earned points need an available date.",
+        ),
+    ]
+
+    def init(self):
+        cr = self.env.cr
+        # The same invoice earns once per cycle, whatever code path writes it.
+        cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS loyalty_points_entry_move_earn_uniq
+                ON loyalty_points_entry (program_id, move_id, earn_cycle)
+             WHERE kind = 'earn' AND move_id IS NOT NULL
+            """
+        )
+        # A lot expires once.
+        cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS loyalty_points_entry_expired_lot_uniq
+                ON loyalty_points_entry (expired_lot_id)
+             WHERE expired_lot_id IS NOT NULL
+            """
+        )
+        cr.execute(
+            """
+            CREATE INDEX IF NOT EXISTS loyalty_points_entry_partner_program_idx
+                ON loyalty_points_entry (partner_id, program_id, available_date)
+            """
+        )
+        cr.execute(
+            """
+            CREATE INDEX IF NOT EXISTS loyalty_points_entry_lot_expiry_idx
+                ON loyalty_points_entry (expiry_date) WHERE points > 0
+            """
+        )
+        # Balances per customer and program, kept by the database from the ledger
+        # itself; partner_id is not a foreign key, so that Odoo's partner merge
+        # (which rewrites or deletes referencing rows) leaves it to the trigger.
+        cr.execute(
+            """
+            CREATE TABLE IF NOT EXISTS loyalty_points_balance (
+                partner_id integer NOT NULL,
+                program_id integer NOT NULL,
+                points numeric NOT NULL DEFAULT 0,
+                PRIMARY KEY (program_id, partner_id)
+            );
+            CREATE INDEX IF NOT EXISTS loyalty_points_balance_points_idx
+                ON loyalty_points_balance (program_id, points);
+
+            CREATE OR REPLACE FUNCTION loyalty_points_entry_balance_insert()
+            RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                INSERT INTO loyalty_points_balance AS b (partner_id, program_id, points)
+                SELECT partner_id, program_id, SUM(points)
+                  FROM new_rows GROUP BY partner_id, program_id
+                ON CONFLICT (program_id, partner_id)
+                DO UPDATE SET points = b.points + EXCLUDED.points;
+                RETURN NULL;
+            END $$;
+
+            CREATE OR REPLACE FUNCTION loyalty_points_entry_immutable()
+            RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF TG_OP = 'DELETE' THEN
+                    RAISE EXCEPTION 'loyalty points ledger entries cannot be deleted'
+                        USING ERRCODE = 'restrict_violation';
+                END IF;
+                -- Only a partner merge may move entries, and only their customer.
+                IF (to_jsonb(NEW) - 'partner_id' - 'write_uid' - 'write_date')
+                   IS DISTINCT FROM
+                   (to_jsonb(OLD) - 'partner_id' - 'write_uid' - 'write_date') THEN
+                    RAISE EXCEPTION 'loyalty points ledger entries cannot be changed'
+                        USING ERRCODE = 'restrict_violation';
+                END IF;
+                IF NEW.partner_id IS DISTINCT FROM OLD.partner_id THEN
+                    UPDATE loyalty_points_balance SET points = points - OLD.points
+                     WHERE partner_id = OLD.partner_id AND program_id = OLD.program_id;
+                    INSERT INTO loyalty_points_balance AS b
+                           (partner_id, program_id, points)
+                    VALUES (NEW.partner_id, NEW.program_id, NEW.points)
+                    ON CONFLICT (program_id, partner_id)
+                    DO UPDATE SET points = b.points + EXCLUDED.points;
+                END IF;
+                RETURN NEW;
+            END $$;
+
+            DROP TRIGGER IF EXISTS loyalty_points_entry_balance_insert
+                ON loyalty_points_entry;
+            CREATE TRIGGER loyalty_points_entry_balance_insert
+                AFTER INSERT ON loyalty_points_entry
+                REFERENCING NEW TABLE AS new_rows
+                FOR EACH STATEMENT
+                EXECUTE FUNCTION loyalty_points_entry_balance_insert();
+
+            DROP TRIGGER IF EXISTS loyalty_points_entry_immutable
+                ON loyalty_points_entry;
+            CREATE TRIGGER loyalty_points_entry_immutable
+                BEFORE UPDATE OR DELETE ON loyalty_points_entry
+                FOR EACH ROW EXECUTE FUNCTION loyalty_points_entry_immutable();
+            """
+        )
+
+    # ------------------------------------------------------------------ display
+    @api.depends("kind", "points", "partner_id")
+    def _compute_display_name(self):
+        labels = dict(self._fields["kind"]._description_selection(self.env))
+        for entry in self:
+            entry.display_name = _(
+                "%(kind)s %(points)s (%(partner)s)",
+                kind=labels.get(entry.kind, ""),
+                points=entry.points,
+                partner=entry.partner_id.display_name or "",
+            )
+
+    def _compute_points_remaining(self):
+        taken = self._allocated_points()
+        for entry in self:
+            entry.points_remaining = (
+                entry.points - taken.get(entry.id, 0.0) if entry.points > 0 else 0.0
+            )
+
+    def _allocated_points(self):
+        """{lot id: points taken from it} for the lots in ``self``."""
+        if not self.ids:
+            return {}
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT lot_id, SUM(points) FROM loyalty_points_allocation
+                    WHERE lot_id IN %s GROUP BY lot_id""",
+                tuple(self.ids),
+            )
+        )
+        return {lot_id: float(points) for lot_id, points in rows}
+
+    # ------------------------------------------------------------------ immutability
+    def write(self, vals):
+        if self:
+            raise UserError(
+                _(
+                    "Loyalty points entries cannot be changed. To correct a balance, "
+                    "record a new adjustment."
+                )
+            )
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
+        raise UserError(
+            _(
+                "Loyalty points entries cannot be deleted. To correct a balance, "
+                "record a new adjustment."
+            )
+        )
+
+    # ------------------------------------------------------------------ writing
+    @api.model
+    def _lock_balances(self, program, partners):
+        """Lock the balance rows of ``partners`` in ``program`` for this transaction.
+
+        Every ledger writer goes through here first. A concurrent writer that already
+        changed one of these rows makes this transaction fail with a serialization
+        error, which Odoo retries: the retry sees the committed entries, so two
+        cashiers cannot spend the same points."""
+        ids = sorted(set(partners.ids))
+        if not ids:
+            return
+        self.env.cr.execute(
+            SQL(
+                """INSERT INTO loyalty_points_balance (partner_id, program_id, points)
+                   SELECT unnest(%s::int[]), %s, 0
+                   ON CONFLICT DO NOTHING""",
+                ids,
+                program.id,
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                """SELECT 1 FROM loyalty_points_balance
+                    WHERE program_id = %s AND partner_id = ANY(%s)
+                    ORDER BY partner_id FOR NO KEY UPDATE""",
+                program.id,
+                ids,
+            )
+        )
+
+    @api.model
+    def _available_lots(self, program, partner, now=None):
+        """[(lot id, remaining)] of the spendable lots, soonest expiry first."""
+        now = now or fields.Datetime.now()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT e.id, e.points - COALESCE(SUM(a.points), 0) AS remaining
+                  FROM loyalty_points_entry e
+                  LEFT JOIN loyalty_points_allocation a ON a.lot_id = e.id
+                 WHERE e.partner_id = %(partner)s AND e.program_id = %(program)s
+                   AND e.points > 0 AND e.available_date <= %(now)s
+                   AND (e.expiry_date IS NULL OR e.expiry_date >= %(today)s)
+                 GROUP BY e.id
+                HAVING e.points - COALESCE(SUM(a.points), 0) > 0
+                 ORDER BY e.expiry_date ASC NULLS LAST, e.date, e.id
+                """,
+                partner=partner.id,
+                program=program.id,
+                now=now,
+                today=fields.Date.to_date(now),
+            )
+        )
+        return [(lot_id, float(remaining)) for lot_id, remaining in rows]
+
+    @api.model
+    def _prepare_lot_vals(self, program, date, expiry_date=None):
+        """Available and expiry dates of a lot earned at ``date``."""
+        vals = {"available_date": date + timedelta(hours=program.pending_hours)}
+        if expiry_date:
+            vals["expiry_date"] = expiry_date
+        elif program.expiry_days:
+            vals["expiry_date"] = (date + timedelta(days=program.expiry_days)).date()
+        return vals
+
+    @api.model
+    def _write_entries(self, vals_list):
+        """The one way entries are written (as superuser: callers check rights).
+
+        Positive entries become lots with their dates. Negative entries take from the
+        lots of ``vals['_from_lot_ids']`` first when given (a reversal takes back from
+        the lots it reverses), then from the customer's available lots, first to
+        expire first. What no lot covers stays as a negative balance."""
+        Entry = self.sudo()
+        precision = self.env["decimal.precision"].precision_get("Loyalty Points")
+        now = fields.Datetime.now()
+        entries = Entry.browse()
+        for vals in vals_list:
+            vals = dict(vals)
+            from_lot_ids = vals.pop("_from_lot_ids", [])
+            program = Entry.env["loyalty.points.program"].browse(vals["program_id"])
+            partner = Entry.env["res.partner"].browse(vals["partner_id"])
+            vals["partner_id"] = partner.commercial_partner_id.id
+            vals.setdefault("date", now)
+            if float_is_zero(
+                vals["points"], precision_digits=precision
+            ) and not vals.get("amount_basis"):
+                continue
+            if vals["points"] > 0 and "available_date" not in vals:
+                vals.update(
+                    self._prepare_lot_vals(
+                        program, vals["date"], vals.get("expiry_date")
+                    )
+                )
+            entry = Entry.create(vals)
+            if entry.points < 0:
+                entry._allocate(from_lot_ids)
+            entries |= entry
+        return entries
+
+    def _allocate(self, from_lot_ids=()):
+        """Record which lots this negative entry consumes."""
+        self.ensure_one()
+        need = -self.points
+        allocations = []
+        lots = []
+        if from_lot_ids:
+            remaining = self.browse(from_lot_ids)._allocated_points()
+            lots += [
+                (lot.id, lot.points - remaining.get(lot.id, 0.0))
+                for lot in self.browse(from_lot_ids).sorted(
+                    lambda lot: (lot.expiry_date or fields.Date.today(), lot.id)
+                )
+                if lot.points > 0
+            ]
+        lots += [
+            lot
+            for lot in self._available_lots(self.program_id, self.partner_id)
+            if lot[0] not in from_lot_ids
+        ]
+        precision = self.env["decimal.precision"].precision_get("Loyalty Points")
+        for lot_id, remaining in lots:
+            if float_compare(need, 0, precision_digits=precision) <= 0:
+                break
+            if float_compare(remaining, 0, precision_digits=precision) <= 0:
+                continue
+            take = min(need, remaining)
+            allocations.append(
+                {"consumer_id": self.id, "lot_id": lot_id, "points": take}
+            )
+            need -= take
+        if allocations:
+            self.env["loyalty.points.allocation"].sudo().create(allocations)

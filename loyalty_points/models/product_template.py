@@ -1,0 +1,56 @@
+# Copyright 2026 Loyalty Points contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import _, api, fields, models
+
+from .product_category import RULES, _check_rule_numbers
+
+
+class ProductTemplate(models.Model):
+    _inherit = "product.template"
+
+    loyalty_points_rule = fields.Selection(
+        [("category", "As its category")] + RULES,
+        string="Loyalty Points",
+        default="category",
+        required=True,
+        help="Eligible: the program's rate. Excluded: earns nothing (e.g. sensitive "
+        "services). Custom rate: points per 1.00 of this product. Fixed: points per "
+        "unit sold.",
+    )
+    loyalty_points_rate = fields.Float(string="Points per 1.00", digits=(16, 4))
+    loyalty_points_fixed = fields.Float(
+        string="Points per Unit", digits="Loyalty Points"
+    )
+
+    @api.constrains(
+        "loyalty_points_rule", "loyalty_points_rate", "loyalty_points_fixed"
+    )
+    def _check_loyalty_points_rule(self):
+        for record in self:
+            _check_rule_numbers(record)
+
+    def _loyalty_points_rule(self):
+        """(rule, rate, fixed) that applies to this product."""
+        self.ensure_one()
+        if self.loyalty_points_rule == "category":
+            return self.categ_id._loyalty_points_rule()
+        return (
+            self.loyalty_points_rule,
+            self.loyalty_points_rate,
+            self.loyalty_points_fixed,
+        )
+
+    def action_loyalty_points_exclude(self):
+        """Bulk action: the selected products earn no points from now on."""
+        self.write({"loyalty_points_rule": "excluded"})
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": _(
+                    "%(count)s products no longer earn loyalty points.", count=len(self)
+                ),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }

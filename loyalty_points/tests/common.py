@@ -1,0 +1,96 @@
+# Copyright 2026 Loyalty Points contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import Command, fields
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+
+class LoyaltyPointsCommon(AccountTestInvoicingCommon):
+    """A company with its chart of accounts, a program at 2 points per 1.00, a
+    customer, tax-free products and two bank journals, one that does not earn."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.program = cls.env["loyalty.points.program"].create(
+            {
+                "name": "Test Club",
+                "state": "on",
+                "company_ids": [Command.set(cls.env.company.ids)],
+                "date_start": "2020-01-01",
+                "rate_type": "per_currency",
+                "rate": 2.0,
+                "point_value": 0.01,
+            }
+        )
+        cls.customer = cls.env["res.partner"].create(
+            {"name": "Customer A", "is_company": True}
+        )
+        cls.contact = cls.env["res.partner"].create(
+            {"name": "Contact of A", "parent_id": cls.customer.id}
+        )
+        cls.service = cls._create_product(
+            name="Service", lst_price=100.0, taxes_id=[Command.clear()]
+        )
+        cls.cash_journal = cls.company_data["default_journal_bank"]
+        cls.card_journal = cls.cash_journal.copy({"name": "Card", "code": "CARD"})
+        cls.card_journal.loyalty_points_earn = False
+        cls.today = fields.Date.today()
+
+    @classmethod
+    def _invoice(
+        cls,
+        amounts,
+        partner=None,
+        post=True,
+        move_type="out_invoice",
+        products=None,
+        **line_vals,
+    ):
+        """An invoice with one tax-free line per amount (``products`` align with it)."""
+        products = products or [cls.service] * len(amounts)
+        invoice = cls.env["account.move"].create(
+            {
+                "move_type": move_type,
+                "partner_id": (partner or cls.customer).id,
+                "invoice_date": cls.today,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": product.id,
+                            "quantity": 1.0,
+                            "price_unit": amount,
+                            "tax_ids": [Command.clear()],
+                            **line_vals,
+                        }
+                    )
+                    for amount, product in zip(amounts, products, strict=True)
+                ],
+            }
+        )
+        if post:
+            invoice.action_post()
+        return invoice
+
+    @classmethod
+    def _pay(cls, invoice, amount=None, journal=None):
+        wizard = (
+            cls.env["account.payment.register"]
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create(
+                {
+                    "amount": amount if amount is not None else invoice.amount_residual,
+                    "journal_id": (journal or cls.cash_journal).id,
+                    "payment_date": cls.today,
+                }
+            )
+        )
+        return wizard._create_payments()
+
+    def _entries(self, partner=None):
+        return self.env["loyalty.points.entry"].search(
+            [("partner_id", "=", (partner or self.customer).id)], order="id"
+        )
+
+    def _points(self, partner=None):
+        return sum(self._entries(partner).mapped("points"))
