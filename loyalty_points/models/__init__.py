@@ -5,6 +5,7 @@ from . import res_partner
 from . import account_journal
 from . import product_category
 from . import product_template
+from . import product_product
 from . import account_move
 from . import account_move_line
 from . import account_partial_reconcile
