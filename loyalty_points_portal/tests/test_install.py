@@ -18,7 +18,9 @@ class TestInstall(TransactionCase):
         portal = new_test_user(
             self.env, "lp_portal_install", groups="base.group_portal"
         )
-        program = self.env["loyalty.points.program"].create({"name": "Club"})
+        program = self.env["loyalty.points.program"].create(
+            {"name": "Club", "active": False}
+        )
         with self.assertRaises(AccessError):
             program.with_user(portal).read(["name"])
 

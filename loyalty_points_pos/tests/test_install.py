@@ -40,5 +40,6 @@ class TestInstall(TransactionCase):
 class TestMenuTour(HttpCase):
     def test_menu_tour(self):
         """In Chromium, POS > Configuration > Loyalty Points Programs opens cleanly."""
+        self.env["loyalty.points.program"].search([]).active = False
         self.env["loyalty.points.program"].create({"name": "Tour Club"})
         self.start_tour("/odoo", "loyalty_points_pos_menu_tour", login="admin")

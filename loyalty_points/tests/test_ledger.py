@@ -1,0 +1,298 @@
+# Copyright 2026 Loyalty Points contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from datetime import timedelta
+
+from freezegun import freeze_time
+from psycopg2 import errors
+
+from odoo import Command, fields
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import new_test_user
+from odoo.tools import mute_logger
+
+from .common import LoyaltyPointsCommon
+
+
+class TestProgramSettings(LoyaltyPointsCommon):
+    def test_defaults(self):
+        """A new program is off, whole points rounded down, 365 days, no pending."""
+        program = self.env["loyalty.points.program"].create(
+            {"name": "New", "active": False}
+        )
+        self.assertEqual(
+            (
+                program.state,
+                program.points_rounding,
+                program.rounding_method,
+                program.expiry_days,
+                program.pending_hours,
+                program.amount_basis,
+                program.mode,
+            ),
+            ("off", 1.0, "DOWN", 365, 0, "untaxed", "transaction"),
+        )
+
+    def test_bad_numbers_refused(self):
+        """Zero or negative rates, steps, values and negative periods are refused."""
+        bad = [
+            {"rate": 0.0},
+            {"rate": -1.0},
+            {"step_amount": 0.0},
+            {"step_points": 0.0},
+            {"percentage": -5.0},
+            {"multiplier": 0.0},
+            {"point_value": 0.0},
+            {"min_amount": -1.0},
+            {"pending_hours": -1},
+            {"expiry_days": -1},
+            {"points_rounding": 0.0},
+        ]
+        for vals in bad:
+            with self.subTest(vals=vals), self.assertRaises(ValidationError):
+                with self.cr.savepoint():
+                    self.program.write(vals)
+        self.program.invalidate_recordset()
+        self.assertEqual((self.program.rate, self.program.expiry_days), (2.0, 365))
+
+    def test_one_active_program_per_company(self):
+        """A company can be in one active program only."""
+        with self.assertRaises(ValidationError):
+            self.env["loyalty.points.program"].create(
+                {"name": "Second", "company_ids": [Command.set(self.env.company.ids)]}
+            )
+        self.assertEqual(
+            self.env["loyalty.points.program"]._program_for_company(), self.program
+        )
+
+    def test_custom_rate_needs_a_rate(self):
+        """A custom rate of zero, or fixed points of zero, is refused."""
+        with self.assertRaises(ValidationError):
+            self.service.loyalty_points_rule = "custom_rate"
+        with self.assertRaises(ValidationError):
+            self.env["product.category"].create(
+                {"name": "Bad", "loyalty_points_rule": "fixed"}
+            )
+
+
+class TestLedgerImmutability(LoyaltyPointsCommon):
+    def setUp(self):
+        super().setUp()
+        self._pay(self._invoice([100.0]))
+        self.entry = self._entries()
+
+    def test_write_refused_as_admin(self):
+        """Even the superuser cannot change an entry through the ORM."""
+        for vals in ({"points": 1}, {"partner_id": self.contact.id}, {"reason": "x"}):
+            with self.subTest(vals=vals), self.assertRaises(UserError):
+                self.entry.sudo().write(vals)
+        self.assertEqual(self.entry.points, 200)
+
+    def test_unlink_refused_as_admin(self):
+        """Even the superuser cannot delete an entry through the ORM."""
+        with self.assertRaises(UserError):
+            self.entry.sudo().unlink()
+        self.assertTrue(self.entry.exists())
+
+    def test_sql_update_and_delete_refused(self):
+        """The database refuses UPDATE and DELETE of entries and allocations."""
+        for query in (
+            "UPDATE loyalty_points_entry SET points = 1 WHERE id = %s",
+            "DELETE FROM loyalty_points_entry WHERE id = %s",
+        ):
+            with self.subTest(query=query), mute_logger("odoo.sql_db"):
+                with self.assertRaises(errors.RestrictViolation), self.cr.savepoint():
+                    self.cr.execute(query, [self.entry.id])
+        self.entry.invalidate_recordset()
+        self.assertEqual(self.entry.points, 200)
+
+    def test_balance_table_matches_ledger(self):
+        """The balance kept by the database equals the sum of the entries."""
+        self._pay(self._invoice([30.0]))
+        self.cr.execute(
+            "SELECT points FROM loyalty_points_balance "
+            "WHERE partner_id = %s AND program_id = %s",
+            [self.customer.id, self.program.id],
+        )
+        self.assertEqual(float(self.cr.fetchone()[0]), self._points())
+        self.assertEqual(self._points(), 260)
+
+
+class TestBalances(LoyaltyPointsCommon):
+    def test_pending_period(self):
+        """With 24 pending hours, points are pending, then available a day later."""
+        self.program.pending_hours = 24
+        now = fields.Datetime.now()
+        with freeze_time(now):
+            self._pay(self._invoice([100.0]))
+            self.customer.invalidate_recordset()
+            self.assertEqual(self.customer.loyalty_points_balance, 200)
+            self.assertEqual(self.customer.loyalty_points_pending, 200)
+            self.assertEqual(self.customer.loyalty_points_available, 0)
+        entry = self._entries()
+        self.assertEqual(entry.available_date, entry.date + timedelta(hours=24))
+        with freeze_time(now + timedelta(hours=25)):
+            self.customer.invalidate_recordset()
+            self.assertEqual(self.customer.loyalty_points_pending, 0)
+            self.assertEqual(self.customer.loyalty_points_available, 200)
+            self.assertAlmostEqual(self.customer.loyalty_points_value, 2.0)
+
+    def test_expiry_date_of_lot(self):
+        """An earned lot expires 'expiry days' after it was earned."""
+        self.program.expiry_days = 30
+        self._pay(self._invoice([100.0]))
+        entry = self._entries()
+        self.assertEqual(entry.expiry_date, (entry.date + timedelta(days=30)).date())
+
+    def test_value_in_program_currency(self):
+        """The money worth is available points times the point value."""
+        self._pay(self._invoice([100.0]))
+        self.assertAlmostEqual(self.customer.loyalty_points_value, 2.0)
+        self.assertEqual(
+            self.customer.loyalty_points_currency_id, self.program.currency_id
+        )
+
+    def test_search_by_balance(self):
+        """Customers with at least N points, and those with none, are searchable."""
+        other = self.env["res.partner"].create({"name": "Other"})
+        self._pay(self._invoice([100.0]))
+        self._pay(self._invoice([10.0], partner=other))
+        Partner = self.env["res.partner"]
+        ids = (self.customer | other | self.contact).ids
+        self.assertEqual(
+            Partner.search([("id", "in", ids), ("loyalty_points_balance", ">=", 100)]),
+            self.customer | self.contact,
+        )
+        self.assertEqual(
+            Partner.search([("id", "in", ids), ("loyalty_points_balance", "<", 100)]),
+            other,
+        )
+        nobody = self.env["res.partner"].create({"name": "Nobody"})
+        self.assertIn(nobody, Partner.search([("loyalty_points_balance", "=", 0)]))
+        self.assertEqual(
+            Partner.search([("id", "in", ids), ("loyalty_points_available", ">", 50)]),
+            self.customer | self.contact,
+        )
+        self.assertEqual(
+            Partner.search([("id", "in", ids), ("loyalty_points_value", ">=", 2.0)]),
+            self.customer | self.contact,
+        )
+
+    def test_balances_read_in_batch(self):
+        """Balances of many partners are read with a fixed number of queries."""
+        partners = self.env["res.partner"].create(
+            [{"name": f"P{i}"} for i in range(20)]
+        )
+        for partner in partners[:3]:
+            self._pay(self._invoice([10.0], partner=partner))
+        partners.invalidate_recordset()
+        with self.assertQueryCount(4):
+            values = partners.mapped("loyalty_points_balance")
+        self.assertEqual(values[:3], [20, 20, 20])
+
+
+class TestLedgerSecurity(LoyaltyPointsCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        company = cls.env.company
+        cls.loyalty_user = new_test_user(
+            cls.env,
+            "lp_sec_user",
+            groups="base.group_user,loyalty_points.group_loyalty_points_user",
+            company_id=company.id,
+            company_ids=[Command.set(company.ids)],
+        )
+        cls.employee = new_test_user(
+            cls.env,
+            "lp_sec_employee",
+            groups="base.group_user",
+            company_id=company.id,
+            company_ids=[Command.set(company.ids)],
+        )
+        cls.portal = new_test_user(cls.env, "lp_sec_portal", groups="base.group_portal")
+
+    def test_user_reads_ledger_but_cannot_write(self):
+        """A loyalty user sees the ledger and balances but cannot create entries."""
+        self._pay(self._invoice([100.0]))
+        entries = (
+            self.env["loyalty.points.entry"].with_user(self.loyalty_user).search([])
+        )
+        self.assertIn(self._entries(), entries)
+        self.assertEqual(
+            self.customer.with_user(self.loyalty_user).loyalty_points_balance, 200
+        )
+        with self.assertRaises(AccessError):
+            self.env["loyalty.points.entry"].with_user(self.loyalty_user).create(
+                {
+                    "partner_id": self.customer.id,
+                    "program_id": self.program.id,
+                    "kind": "adjust",
+                    "points": 5,
+                }
+            )
+
+    def test_employee_and_portal_see_no_ledger(self):
+        """Employees without the group and portal users cannot read the ledger."""
+        self._pay(self._invoice([100.0]))
+        for user in (self.employee, self.portal):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                self._entries().with_user(user).read(["points"])
+
+    def test_paying_user_without_loyalty_group_still_earns(self):
+        """An invoicing clerk without loyalty rights paying an invoice still earns."""
+        clerk = new_test_user(
+            self.env,
+            "lp_clerk",
+            groups="account.group_account_invoice",
+            company_id=self.env.company.id,
+            company_ids=[Command.set(self.env.company.ids)],
+        )
+        invoice = self._invoice([100.0])
+        self.env["account.payment.register"].with_user(clerk).with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create({"journal_id": self.cash_journal.id})._create_payments()
+        self.assertEqual(self._points(), 200)
+
+    def test_multi_company_rule(self):
+        """Entries of another centre are invisible to a user of this centre only."""
+        self._pay(self._invoice([100.0]))
+        other = self.setup_other_company(name="Other centre")["company"]
+        outsider = new_test_user(
+            self.env,
+            "lp_sec_outsider",
+            groups="base.group_user,loyalty_points.group_loyalty_points_user",
+            company_id=other.id,
+            company_ids=[Command.set(other.ids)],
+        )
+        self.assertFalse(
+            self.env["loyalty.points.entry"].with_user(outsider).search([])
+        )
+
+
+class TestNegativeBalance(LoyaltyPointsCommon):
+    def test_refund_after_spending_shows_negative_balance(self):
+        """A refund after the points were spent leaves a negative balance, shown as is."""
+        invoice = self._invoice([100.0])
+        self._pay(invoice)
+        Entry = self.env["loyalty.points.entry"]
+        Entry._lock_balances(self.program, self.customer)
+        spent = Entry._write_entries(
+            [
+                {
+                    "partner_id": self.customer.id,
+                    "program_id": self.program.id,
+                    "kind": "redeem",
+                    "points": -150,
+                }
+            ]
+        )
+        self.assertEqual(spent.allocation_ids.points, 150)
+        invoice.button_draft()
+        self.customer.invalidate_recordset()
+        self.assertEqual(self.customer.loyalty_points_balance, -150)
+        self.assertEqual(self.customer.loyalty_points_available, -150)
+        reverse = self._entries()[-1]
+        self.assertEqual(reverse.points, -200)
+        # The reversal could only take back the 50 points left in the lot.
+        self.assertEqual(reverse.allocation_ids.points, 50)
+        self.assertEqual(reverse.allocation_ids.lot_id, self._entries()[0])
