@@ -2,6 +2,7 @@ from . import loyalty_points_program
 from . import loyalty_points_entry
 from . import loyalty_points_allocation
 from . import res_partner
+from . import res_company
 from . import account_journal
 from . import product_category
 from . import product_template
@@ -9,3 +10,5 @@ from . import product_product
 from . import account_move
 from . import account_move_line
 from . import account_partial_reconcile
+from . import account_payment
+from . import account_payment_register

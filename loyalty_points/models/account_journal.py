@@ -12,3 +12,8 @@ class AccountJournal(models.Model):
         help="Only the share of an invoice paid through journals that earn gives "
         "loyalty points. Untick it, e.g., for card payments that should not earn.",
     )
+    loyalty_points_journal = fields.Boolean(
+        readonly=True,
+        help="Payments in this journal are paid with the customer's points; they "
+        "never earn points.",
+    )

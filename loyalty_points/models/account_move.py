@@ -290,17 +290,21 @@ class AccountMove(models.Model):
             )
         )
         reason = _("Invoice paid")
-        earning_paid = other_paid = 0.0
+        earning_paid = other_paid = points_paid = 0.0
         refunds = defaultdict(float)
         for move, journal, amount in self._loyalty_points_partials():
             if move.move_type == "out_refund":
                 refunds[move] = max(
                     refunds[move], amount / abs(move.amount_total_signed or 1.0)
                 )
+            elif journal.loyalty_points_journal:
+                points_paid += amount
             elif journal.loyalty_points_earn:
                 earning_paid += amount
             else:
                 other_paid += amount
+        if points_paid and program.points_paid_earning == "none":
+            return 0.0, lines, _("Paid with points")
         for refund in self.env["account.move"].search(
             [
                 ("reversed_entry_id", "=", self.id),
@@ -322,7 +326,7 @@ class AccountMove(models.Model):
                 )
             )
             reason = _("Credit note %(refund)s", refund=refund.name)
-        paid = earning_paid + other_paid
+        paid = earning_paid + other_paid + points_paid
         share = earning_paid / paid if paid else 0.0
         if ticket < program.min_amount or eligible <= 0 or not share:
             return 0.0, lines, reason

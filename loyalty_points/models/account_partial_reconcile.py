@@ -10,5 +10,9 @@ class AccountPartialReconcile(models.Model):
         # Unreconciling a payment or a credit note changes what the invoices earn.
         moves = (self.debit_move_id | self.credit_move_id).move_id
         res = super().unlink()
-        moves.exists()._loyalty_points_sync()
+        moves = moves.exists()
+        moves._loyalty_points_sync()
+        self.env["account.payment"]._loyalty_points_unreconciled(
+            moves.origin_payment_id
+        )
         return res

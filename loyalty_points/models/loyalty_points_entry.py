@@ -69,6 +69,15 @@ class LoyaltyPointsEntry(models.Model):
         string="Source Lines",
         readonly=True,
     )
+    payment_id = fields.Many2one(
+        "account.payment",
+        index="btree_not_null",
+        ondelete="set null",
+        readonly=True,
+    )
+    origin = fields.Char(
+        readonly=True, help="The document that wrote the entry, kept if it is deleted."
+    )
     earn_cycle = fields.Integer(
         readonly=True,
         help="How many times the invoice had already earned and been fully reversed "
@@ -182,10 +191,18 @@ class LoyaltyPointsEntry(models.Model):
                     RAISE EXCEPTION 'loyalty points ledger entries cannot be deleted'
                         USING ERRCODE = 'restrict_violation';
                 END IF;
-                -- Only a partner merge may move entries, and only their customer.
-                IF (to_jsonb(NEW) - 'partner_id' - 'write_uid' - 'write_date')
+                -- Only a partner merge may move entries, and only their customer;
+                -- a deleted payment only loses its link (origin keeps its name).
+                IF NEW.payment_id IS NOT NULL
+                   AND NEW.payment_id IS DISTINCT FROM OLD.payment_id THEN
+                    RAISE EXCEPTION 'loyalty points ledger entries cannot be changed'
+                        USING ERRCODE = 'restrict_violation';
+                END IF;
+                IF (to_jsonb(NEW) - 'partner_id' - 'payment_id' - 'write_uid'
+                    - 'write_date')
                    IS DISTINCT FROM
-                   (to_jsonb(OLD) - 'partner_id' - 'write_uid' - 'write_date') THEN
+                   (to_jsonb(OLD) - 'partner_id' - 'payment_id' - 'write_uid'
+                    - 'write_date') THEN
                     RAISE EXCEPTION 'loyalty points ledger entries cannot be changed'
                         USING ERRCODE = 'restrict_violation';
                 END IF;

@@ -3,8 +3,8 @@
 import math
 
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
-from odoo.tools import float_round
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import float_compare, float_round, format_amount
 
 
 class LoyaltyPointsProgram(models.Model):
@@ -147,6 +147,32 @@ class LoyaltyPointsProgram(models.Model):
         help="Days after which earned points expire; 0 means they never expire.",
     )
 
+    min_redemption = fields.Monetary(
+        string="Minimum Redemption",
+        default=1.0,
+        tracking=True,
+        help="The smallest amount that can be paid with points; 0 pauses all "
+        "redemptions.",
+    )
+    points_paid_earning = fields.Selection(
+        [
+            ("none", "The ticket earns nothing"),
+            ("share", "Only the share paid with points earns nothing"),
+        ],
+        string="Tickets Paid With Points",
+        default="none",
+        required=True,
+        tracking=True,
+    )
+    book_points = fields.Boolean(
+        string="Book in Accounting",
+        default=True,
+        tracking=True,
+        help="Book the value of earned points as an expense against a liability, "
+        "release it when points are spent, and book expired points as breakage "
+        "income.",
+    )
+
     _sql_constraints = [
         ("rate_positive", "CHECK(rate > 0)", "The points per 1.00 must be positive."),
         ("step_positive", "CHECK(step_amount > 0)", "The step must be positive."),
@@ -176,6 +202,11 @@ class LoyaltyPointsProgram(models.Model):
             "The minimum cannot be negative.",
         ),
         (
+            "min_redemption_positive",
+            "CHECK(min_redemption >= 0)",
+            "The minimum redemption cannot be negative.",
+        ),
+        (
             "pending_positive",
             "CHECK(pending_hours >= 0)",
             "Pending hours cannot be negative.",
@@ -200,6 +231,7 @@ class LoyaltyPointsProgram(models.Model):
         "multiplier",
         "point_value",
         "min_amount",
+        "min_redemption",
         "pending_hours",
         "expiry_days",
         "points_rounding",
@@ -225,6 +257,14 @@ class LoyaltyPointsProgram(models.Model):
                             message=message,
                         )
                     )
+            if program.min_redemption < 0:
+                raise ValidationError(
+                    _(
+                        "%(program)s: the minimum redemption cannot be negative; use 0 "
+                        "to pause redemptions.",
+                        program=program.name,
+                    )
+                )
             if program.min_amount < 0:
                 raise ValidationError(
                     _(
@@ -299,3 +339,153 @@ class LoyaltyPointsProgram(models.Model):
         before = self._round_points(self._points_for_basis(basis_before))
         after = self._round_points(self._points_for_basis(basis_before + basis_delta))
         return self._round_points((after - before) * self.multiplier)
+
+    # ------------------------------------------------------------------ set-up
+    @api.model_create_multi
+    def create(self, vals_list):
+        programs = super().create(vals_list)
+        programs._setup_companies()
+        return programs
+
+    def write(self, vals):
+        res = super().write(vals)
+        if "company_ids" in vals or "book_points" in vals:
+            self._setup_companies()
+        return res
+
+    def _setup_companies(self):
+        """Give each company of the programs its points journal and accounts.
+        Companies without a chart of accounts are set up once they have one and the
+        program is saved again."""
+        for company in self.sudo().company_ids:
+            if company.loyalty_points_journal_id or not company.chart_template:
+                continue
+            company._loyalty_points_setup_accounting()
+
+    # ------------------------------------------------------------------ spending
+    def _points_for_amount(self, amount):
+        """Points that pay ``amount`` (program currency), rounded up."""
+        self.ensure_one()
+        return float_round(
+            amount / self.point_value,
+            precision_rounding=self.points_rounding,
+            rounding_method="UP",
+        )
+
+    def _check_redemption(self, partner, points, amount, channel="backend"):
+        """The rules of paying with points, in one place for every channel
+        (``backend``, ``pos``, ``portal``). Call it under ``_lock_balances``."""
+        self.ensure_one()
+        rounding = self.currency_id.rounding
+        if self.state == "off":
+            raise UserError(
+                _(
+                    "The loyalty program %(program)s is off: points cannot be spent.",
+                    program=self.name,
+                )
+            )
+        if self.state == "test" and channel != "backend":
+            raise UserError(
+                _(
+                    "The loyalty program %(program)s is in test mode: customers cannot "
+                    "spend points yet.",
+                    program=self.name,
+                )
+            )
+        if float_compare(amount, 0.0, precision_rounding=rounding) <= 0:
+            raise UserError(
+                _("The amount to pay with points must be greater than zero.")
+            )
+        if not self.min_redemption:
+            raise UserError(
+                _(
+                    "Paying with points is paused: the minimum redemption of "
+                    "%(program)s is 0. Set a minimum to allow it again.",
+                    program=self.name,
+                )
+            )
+        if float_compare(amount, self.min_redemption, precision_rounding=rounding) < 0:
+            raise UserError(
+                _(
+                    "At least %(minimum)s must be paid with points at a time.",
+                    minimum=format_amount(
+                        self.env, self.min_redemption, self.currency_id
+                    ),
+                )
+            )
+        partner = partner.commercial_partner_id
+        if not partner._loyalty_points_has_balance(self, points):
+            pending = partner._loyalty_points_amounts(self).get(partner.id, (0.0, 0.0))[
+                1
+            ]
+            raise UserError(
+                _(
+                    "%(partner)s has %(available)s points available (%(pending)s more "
+                    "pending); paying %(amount)s needs %(points)s points.",
+                    partner=partner.display_name,
+                    available=max(partner._loyalty_points_spendable(self), 0.0),
+                    pending=pending,
+                    amount=format_amount(self.env, amount, self.currency_id),
+                    points=points,
+                )
+            )
+
+    def _redeem(self, partner, amount, channel="backend", **vals):
+        """Pay ``amount`` (program currency) with the partner's points: lock their
+        balance, check the rules, write the ``redeem`` entry, which takes from the
+        lots that expire first. The one way points are spent."""
+        self.ensure_one()
+        Entry = self.env["loyalty.points.entry"]
+        partner = partner.commercial_partner_id
+        points = self._points_for_amount(amount)
+        Entry._lock_balances(self, partner)
+        self._check_redemption(partner, points, amount, channel)
+        return Entry._write_entries(
+            [
+                {
+                    "partner_id": partner.id,
+                    "program_id": self.id,
+                    "kind": "redeem",
+                    "points": -points,
+                    "amount_basis": -amount,
+                    **vals,
+                }
+            ]
+        )
+
+    def _give_back(self, entries, **vals):
+        """Give the points of the negative ``entries`` back to the lots they were
+        taken from, each lot's share with its original dates. An entry is given
+        back once, however often this is called."""
+        Entry = self.env["loyalty.points.entry"].sudo()
+        given = Entry.search(
+            [("reversed_entry_id", "in", entries.ids)]
+        ).reversed_entry_id
+        todo = (entries - given).filtered(lambda e: e.points < 0)
+        for program in todo.program_id:
+            Entry._lock_balances(program, todo.partner_id)
+        vals_list = []
+        for entry in todo:
+            base = {
+                "partner_id": entry.partner_id.id,
+                "program_id": entry.program_id.id,
+                "company_id": entry.company_id.id,
+                "kind": "reverse",
+                "reversed_entry_id": entry.id,
+                **vals,
+            }
+            pieces = [
+                {
+                    "points": allocation.points,
+                    "available_date": allocation.lot_id.available_date,
+                    "expiry_date": allocation.lot_id.expiry_date,
+                }
+                for allocation in entry.allocation_ids
+            ]
+            rest = -entry.points - sum(entry.allocation_ids.mapped("points"))
+            if float_compare(rest, 0.0, precision_digits=4) > 0:
+                pieces.append({"points": rest})
+            # The spending the entry accounted for goes back with its first piece.
+            pieces[0]["amount_basis"] = -entry.amount_basis
+            vals_list += [dict(base, **piece) for piece in pieces]
+        return Entry._write_entries(vals_list)

@@ -188,10 +188,43 @@ class ResPartner(models.Model):
         action["context"] = {"default_partner_id": self.commercial_partner_id.id}
         return action
 
+    def _loyalty_points_spendable(self, program, now=None):
+        """Points the customer can spend now, exactly: what is left of the lots that
+        are available and not past their expiry date, less any debt that no lot
+        covers (a refund after the points were spent)."""
+        now = now or fields.Datetime.now()
+        partner = self.commercial_partner_id
+        self.env["loyalty.points.entry"].flush_model()
+        self.env["loyalty.points.allocation"].flush_model()
+        spendable, remaining = self.env.execute_query(
+            SQL(
+                """
+                SELECT COALESCE(SUM(remaining) FILTER (WHERE spendable), 0),
+                       COALESCE(SUM(remaining), 0)
+                  FROM (SELECT e.points - COALESCE(SUM(a.points), 0) AS remaining,
+                               e.available_date <= %(now)s
+                               AND (e.expiry_date IS NULL OR e.expiry_date >= %(today)s)
+                               AS spendable
+                          FROM loyalty_points_entry e
+                          LEFT JOIN loyalty_points_allocation a ON a.lot_id = e.id
+                         WHERE e.partner_id = %(partner)s AND e.program_id = %(program)s
+                           AND e.points > 0
+                         GROUP BY e.id) lots
+                """,
+                now=now,
+                today=fields.Date.to_date(now),
+                partner=partner.id,
+                program=program.id,
+            )
+        )[0]
+        balance = partner._loyalty_points_amounts(program).get(partner.id, (0.0, 0.0))[
+            0
+        ]
+        debt = max(float(remaining) - balance, 0.0)
+        return float(spendable) - debt
+
     def _loyalty_points_has_balance(self, program, points):
-        """True when the customer's available points cover ``points``."""
-        balance, pending = self._loyalty_points_amounts(program).get(
-            self.commercial_partner_id.id, (0.0, 0.0)
-        )
+        """True when the customer's spendable points cover ``points``."""
         precision = self.env["decimal.precision"].precision_get("Loyalty Points")
-        return float_compare(balance - pending, points, precision_digits=precision) >= 0
+        spendable = self._loyalty_points_spendable(program)
+        return float_compare(spendable, points, precision_digits=precision) >= 0

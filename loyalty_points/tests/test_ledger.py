@@ -271,7 +271,7 @@ class TestLedgerSecurity(LoyaltyPointsCommon):
 
 class TestNegativeBalance(LoyaltyPointsCommon):
     def test_refund_after_spending_shows_negative_balance(self):
-        """A refund after the points were spent leaves a negative balance, shown as is."""
+        """A refund after the points were spent leaves a negative balance, shown."""
         invoice = self._invoice([100.0])
         self._pay(invoice)
         Entry = self.env["loyalty.points.entry"]
