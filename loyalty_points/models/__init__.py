@@ -1,5 +1,6 @@
 from . import loyalty_points_program
 from . import loyalty_points_entry
+from . import loyalty_points_entry_expiry
 from . import loyalty_points_allocation
 from . import res_partner
 from . import account_journal
