@@ -19,6 +19,7 @@
         "views/loyalty_points_program_views.xml",
         "views/loyalty_points_entry_views.xml",
         "views/loyalty_points_menus.xml",
+        "wizards/loyalty_points_adjust_wizard_views.xml",
     ],
     "demo": [
         "demo/loyalty_points_program_demo.xml",

@@ -9,3 +9,4 @@ from . import product_template
 from . import account_move
 from . import account_move_line
 from . import account_partial_reconcile
+from . import res_partner_adjust
