@@ -15,9 +15,11 @@
         "data/decimal_precision.xml",
         "security/loyalty_points_security.xml",
         "security/ir.model.access.csv",
+        "data/ir_cron.xml",
         "views/loyalty_points_program_views.xml",
         "views/loyalty_points_entry_views.xml",
         "views/loyalty_points_menus.xml",
+        "wizards/loyalty_points_adjust_wizard_views.xml",
     ],
     "demo": [
         "demo/loyalty_points_program_demo.xml",

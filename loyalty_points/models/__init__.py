@@ -1,5 +1,6 @@
 from . import loyalty_points_program
 from . import loyalty_points_entry
+from . import loyalty_points_entry_expiry
 from . import loyalty_points_allocation
 from . import res_partner
 from . import res_company
@@ -12,3 +13,4 @@ from . import account_move_line
 from . import account_partial_reconcile
 from . import account_payment
 from . import account_payment_register
+from . import res_partner_adjust

@@ -1,2 +1,5 @@
 from . import test_install
 from . import test_tour
+from . import test_expiry
+from . import test_adjust
+from . import test_merge

@@ -1,0 +1,2 @@
+from . import loyalty_points_adjust_wizard
+from . import base_partner_merge
