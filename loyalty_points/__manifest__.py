@@ -17,6 +17,11 @@
         "security/ir.model.access.csv",
         "views/loyalty_points_program_views.xml",
         "views/loyalty_points_entry_views.xml",
+        "report/loyalty_points_earned_report.xml",
+        "views/res_partner_views.xml",
+        "views/product_template_views.xml",
+        "views/product_category_views.xml",
+        "views/account_journal_views.xml",
         "views/loyalty_points_menus.xml",
     ],
     "demo": [
