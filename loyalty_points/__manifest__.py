@@ -26,6 +26,7 @@
     ],
     "demo": [
         "demo/loyalty_points_program_demo.xml",
+        "demo/loyalty_points_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

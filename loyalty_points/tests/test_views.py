@@ -5,7 +5,7 @@ from datetime import timedelta
 from lxml import etree
 
 from odoo import Command, fields
-from odoo.tests import new_test_user, tagged
+from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools.safe_eval import safe_eval
 
 from .common import LoyaltyPointsCommon
@@ -317,3 +317,45 @@ class TestViews(LoyaltyPointsCommon):
         arch = self._arch("res.partner", "search", user=self.employee)
         self.assertFalse(arch.xpath("//filter[@name='loyalty_points_has_points']"))
 
+
+@tagged("post_install", "-at_install")
+class TestDemo(TransactionCase):
+    def test_demo_history(self):
+        """The demo customers' points come from paid invoices, an adjustment, an
+        expired lot and a pending period, as the application writes them."""
+        anna = self.env.ref("loyalty_points.res_partner_demo_anna", False)
+        if not anna:
+            self.skipTest("demo data not loaded")
+        marco = self.env.ref("loyalty_points.res_partner_demo_marco")
+        sofia = self.env.ref("loyalty_points.res_partner_demo_sofia")
+        program = self.env.ref("loyalty_points.loyalty_points_program_demo")
+        Entry = self.env["loyalty.points.entry"]
+        earned = Entry.search([("partner_id", "=", anna.id), ("kind", "=", "earn")])
+        self.assertEqual(len(earned), 2)
+        self.assertLessEqual(
+            set(earned.move_id.mapped("payment_state")), {"paid", "in_payment"}
+        )
+        self.assertEqual(sum(earned.mapped("points")), 230)
+        adjust = Entry.search([("partner_id", "=", anna.id), ("kind", "=", "adjust")])
+        self.assertTrue(all(adjust.mapped("reason")))
+        self.assertEqual(
+            anna.with_company(program.company_ids[:1]).loyalty_points_balance, 250
+        )
+        # The excluded service earned nothing on Marco's ticket.
+        ticket = Entry.search([("partner_id", "=", marco.id), ("kind", "=", "earn")])
+        self.assertEqual(ticket.points, 60)
+        self.assertIn(
+            "Euthanasia", ticket.move_id.invoice_line_ids.product_id.mapped("name")
+        )
+        self.assertNotIn("Euthanasia", ticket.move_line_ids.product_id.mapped("name"))
+        expired = Entry.search([("partner_id", "=", marco.id), ("kind", "=", "expire")])
+        self.assertEqual(expired.points, -expired.expired_lot_id.points)
+        self.assertEqual(expired.allocation_ids.lot_id, expired.expired_lot_id)
+        self.assertLess(expired.expired_lot_id.expiry_date, expired.date.date())
+        # Sofia's points wait out the program's pending period.
+        pending = Entry.search([("partner_id", "=", sofia.id), ("kind", "=", "earn")])
+        self.assertTrue(program.pending_hours)
+        self.assertEqual(
+            pending.available_date - pending.date,
+            timedelta(hours=program.pending_hours),
+        )
