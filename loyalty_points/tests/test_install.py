@@ -20,6 +20,9 @@ class TestInstall(TransactionCase):
             groups="base.group_user,loyalty_points.group_loyalty_points_manager",
         )
         cls.employee = new_test_user(cls.env, "lp_employee", groups="base.group_user")
+        # A company takes part in one active program: the demo program, if any,
+        # makes room for the programs these tests create.
+        cls.env["loyalty.points.program"].search([]).active = False
 
     def test_module_installed(self):
         """The addon is installed and its program model is registered."""
