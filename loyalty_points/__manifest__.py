@@ -18,11 +18,17 @@
         "data/ir_cron.xml",
         "views/loyalty_points_program_views.xml",
         "views/loyalty_points_entry_views.xml",
+        "report/loyalty_points_earned_report.xml",
+        "views/res_partner_views.xml",
+        "views/product_template_views.xml",
+        "views/product_category_views.xml",
+        "views/account_journal_views.xml",
         "views/loyalty_points_menus.xml",
         "wizards/loyalty_points_adjust_wizard_views.xml",
     ],
     "demo": [
         "demo/loyalty_points_program_demo.xml",
+        "demo/loyalty_points_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

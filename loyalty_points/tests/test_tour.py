@@ -1,11 +1,46 @@
 # Copyright 2026 Loyalty Points contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import http
 from odoo.tests import HttpCase, tagged
 
 
 @tagged("post_install", "-at_install")
 class TestMenuTour(HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # Read the addons' manifests once now: the browser's first parallel requests
+        # would each parse them in its own thread, and CPython 3.11.7's parser can
+        # fail doing that concurrently ("AST constructor recursion depth mismatch").
+        assert http.root.statics
+        # A company takes part in one active program: the demo program, if any,
+        # makes room for the tours' own.
+        cls.env["loyalty.points.program"].search([]).active = False
+        cls.program = cls.env["loyalty.points.program"].create(
+            {"name": "Tour Club", "state": "on"}
+        )
+
     def test_menu_tour(self):
         """In Chromium, Invoicing > Configuration > Loyalty Programs opens cleanly."""
-        self.env["loyalty.points.program"].create({"name": "Tour Club"})
         self.start_tour("/odoo", "loyalty_points_menu_tour", login="admin")
+
+    def test_partner_tour(self):
+        """In Chromium, a customer's form shows its points on a smart button that
+        opens its ledger."""
+        customer = self.env["res.partner"].create(
+            {"name": "Tour Customer", "customer_rank": 1}
+        )
+        Entry = self.env["loyalty.points.entry"]
+        Entry._lock_balances(self.program, customer)
+        Entry._write_entries(
+            [
+                {
+                    "partner_id": customer.id,
+                    "program_id": self.program.id,
+                    "kind": "adjust",
+                    "points": 120,
+                    "reason": "Welcome gift",
+                }
+            ]
+        )
+        self.start_tour("/odoo", "loyalty_points_partner_tour", login="admin")
