@@ -38,6 +38,17 @@ def pytest_configure(config):
     logging.getLogger().addHandler(_errors)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _read_manifests_once(load_registry):
+    """Read the addons' manifests once, before any browser test: a browser's first
+    parallel requests would each parse them in their own thread, and CPython
+    3.11.7's parser can fail doing that concurrently ("AST constructor recursion
+    depth mismatch")."""
+    from odoo import http
+
+    assert http.root.statics
+
+
 def _is_browser_test(item):
     try:
         from odoo.tests import HttpCase
