@@ -566,6 +566,37 @@ def lint():
     return failed
 
 
+def cmd_i18n(pg):
+    """Export each addon's .pot from the test database (installed by ./dev test) and
+    merge every .po with it, keeping existing translations."""
+    import polib
+
+    pg.ensure()
+    logfile = os.path.join(STATE, "odoo-i18n.log")
+    conf = write_config(pg, "odoo-i18n", 0, logfile, TEST_DB)
+    if database_state(pg, TEST_DB) is None:
+        raise SetupError(f"no '{TEST_DB}' database: run ./dev test first.")
+    for addon in ADDONS:
+        folder = os.path.join(ROOT, addon, "i18n")
+        os.makedirs(folder, exist_ok=True)
+        pot_path = os.path.join(folder, f"{addon}.pot")
+        odoo_init(
+            pg,
+            conf,
+            TEST_DB,
+            [f"--i18n-export={pot_path}", f"--modules={addon}"],
+            logfile,
+            f"exporting the {addon} terms",
+        )
+        pot = polib.pofile(pot_path)
+        for po_path in glob.glob(os.path.join(folder, "*.po")):
+            po = polib.pofile(po_path)
+            po.merge(pot)
+            po.save(po_path)
+        say(f"i18n: {addon}: {len(pot)} terms in {pot_path}")
+    return 0
+
+
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
@@ -582,6 +613,8 @@ def main(argv):
             return cmd_run(pg)
         if command == "test":
             return cmd_test(pg, args)
+        if command == "i18n":
+            return cmd_i18n(pg)
         if command == "shell":
             pg.ensure()
             conf = write_config(
