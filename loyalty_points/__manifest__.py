@@ -16,10 +16,12 @@
         "security/loyalty_points_security.xml",
         "security/ir.model.access.csv",
         "data/ir_cron.xml",
+        "data/ir_cron_books.xml",
         "views/loyalty_points_program_views.xml",
         "views/loyalty_points_entry_views.xml",
         "views/loyalty_points_menus.xml",
         "wizards/loyalty_points_adjust_wizard_views.xml",
+        "report/loyalty_points_liability_report_views.xml",
     ],
     "demo": [
         "demo/loyalty_points_program_demo.xml",
