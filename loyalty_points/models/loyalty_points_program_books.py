@@ -111,7 +111,7 @@ class LoyaltyPointsProgram(models.Model):
         # journal entry of their company in this run (they change no balance).
         zero = defaultdict(list)
         for (company_id, day), parts in days.items():
-            company = self.env["res.company"].browse(company_id)
+            company = programs.env["res.company"].browse(company_id)
             if not company._loyalty_points_books_ready():
                 _logger.warning(
                     "Loyalty points books: %s has no points accounts (no chart of "

@@ -301,6 +301,21 @@ class TestBooksRules(LoyaltyBooksCommon):
         self.assertBooksAgree(self.company, 0.02)
         self.assertFalse(self._book())
 
+    def test_revaluation_by_loyalty_manager(self):
+        """A loyalty manager without accounting rights changes the point value;
+        the revaluation is booked all the same."""
+        manager = new_test_user(
+            self.env,
+            "lp_books_manager",
+            groups="base.group_user,loyalty_points.group_loyalty_points_manager",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        self._pay(self._invoice([100.0]))
+        self.program.with_user(manager).point_value = 0.02
+        self.assertEqual(len(self._booking_moves()), 2)
+        self.assertBooksAgree(self.company, 0.02)
+
     def test_same_point_value_books_nothing(self):
         """Saving the program without changing the point value books nothing."""
         self._pay(self._invoice([100.0]))
