@@ -16,6 +16,7 @@
         "security/loyalty_points_security.xml",
         "security/ir.model.access.csv",
         "data/ir_cron.xml",
+        "data/ir_cron_books.xml",
         "views/loyalty_points_program_views.xml",
         "views/loyalty_points_entry_views.xml",
         "report/loyalty_points_earned_report.xml",
@@ -25,6 +26,7 @@
         "views/account_journal_views.xml",
         "views/loyalty_points_menus.xml",
         "wizards/loyalty_points_adjust_wizard_views.xml",
+        "report/loyalty_points_liability_report_views.xml",
     ],
     "demo": [
         "demo/loyalty_points_program_demo.xml",

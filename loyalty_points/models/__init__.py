@@ -15,3 +15,6 @@ from . import account_payment
 from . import account_payment_register
 from . import res_partner_adjust
 from . import loyalty_points_demo
+from . import res_company_books
+from . import account_move_books
+from . import loyalty_points_program_books
