@@ -20,9 +20,11 @@
         "views/loyalty_points_entry_views.xml",
         "views/loyalty_points_menus.xml",
         "wizards/loyalty_points_adjust_wizard_views.xml",
+        "views/ir_actions_server_views.xml",
     ],
     "demo": [
         "demo/loyalty_points_program_demo.xml",
+        "demo/loyalty_points_server_action_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

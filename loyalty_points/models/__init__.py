@@ -14,3 +14,4 @@ from . import account_partial_reconcile
 from . import account_payment
 from . import account_payment_register
 from . import res_partner_adjust
+from . import ir_actions_server

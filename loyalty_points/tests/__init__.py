@@ -3,3 +3,4 @@ from . import test_tour
 from . import test_expiry
 from . import test_adjust
 from . import test_merge
+from . import test_server_action
