@@ -20,7 +20,9 @@
         "views/loyalty_points_entry_views.xml",
         "views/loyalty_points_menus.xml",
         "wizards/loyalty_points_adjust_wizard_views.xml",
+        "data/mail_template_data.xml",
         "views/ir_actions_server_views.xml",
+        "views/res_config_settings_views.xml",
     ],
     "demo": [
         "demo/loyalty_points_program_demo.xml",

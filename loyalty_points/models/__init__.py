@@ -14,4 +14,7 @@ from . import account_partial_reconcile
 from . import account_payment
 from . import account_payment_register
 from . import res_partner_adjust
+from . import account_payment_mail
+from . import res_partner_statement
 from . import ir_actions_server
+from . import res_config_settings
