@@ -31,6 +31,10 @@
     "demo": [
         "demo/loyalty_points_program_demo.xml",
         "demo/loyalty_points_demo.xml",
+        "data/mail_template_data.xml",
+        "views/ir_actions_server_views.xml",
+        "views/res_config_settings_views.xml",
+        "demo/loyalty_points_server_action_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -18,3 +18,7 @@ from . import loyalty_points_demo
 from . import res_company_books
 from . import account_move_books
 from . import loyalty_points_program_books
+from . import account_payment_mail
+from . import res_partner_statement
+from . import ir_actions_server
+from . import res_config_settings

@@ -4,8 +4,10 @@ from . import test_books
 from . import test_expiry
 from . import test_install
 from . import test_ledger
+from . import test_mail
 from . import test_merge
 from . import test_redeem
 from . import test_redeem_concurrency
+from . import test_server_action
 from . import test_tour
 from . import test_views
