@@ -325,3 +325,19 @@ class TestRedeemMultiCompany(LoyaltyRedeemCommon):
         )._create_payments()
         entry = self._entries()[-1]
         self.assertEqual((entry.points, entry.company_id), (-2000, other))
+
+
+class TestRedeemViews(LoyaltyRedeemCommon):
+    def test_forms_show_spending(self):
+        """The program form shows the spending settings; a payment shows its points."""
+        program_arch = self.env["loyalty.points.program"].get_views([(False, "form")])[
+            "views"
+        ]["form"]["arch"]
+        for field in ("min_redemption", "points_paid_earning", "book_points"):
+            self.assertIn(f'name="{field}"', program_arch)
+        payment_arch = self.env["account.payment"].get_views([(False, "form")])[
+            "views"
+        ]["form"]["arch"]
+        self.assertIn('name="loyalty_points_entry_ids"', payment_arch)
+        payment = self._pay_points(self._invoice([100.0]), 10.0)
+        self.assertEqual(payment.loyalty_points_entry_ids.points, -1000)
