@@ -20,6 +20,9 @@
         "views/loyalty_points_entry_views.xml",
         "views/loyalty_points_menus.xml",
         "wizards/loyalty_points_adjust_wizard_views.xml",
+        "views/loyalty_points_reward_views.xml",
+        "wizards/loyalty_points_reward_wizard_views.xml",
+        "views/account_move_reward_views.xml",
     ],
     "demo": [
         "demo/loyalty_points_program_demo.xml",

@@ -14,3 +14,5 @@ from . import account_partial_reconcile
 from . import account_payment
 from . import account_payment_register
 from . import res_partner_adjust
+from . import loyalty_points_reward
+from . import account_move_reward
