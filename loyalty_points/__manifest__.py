@@ -23,6 +23,8 @@
         "views/loyalty_points_reward_views.xml",
         "wizards/loyalty_points_reward_wizard_views.xml",
         "views/account_move_reward_views.xml",
+        "views/loyalty_points_program_referral_views.xml",
+        "views/res_partner_referral_views.xml",
     ],
     "demo": [
         "demo/loyalty_points_program_demo.xml",

@@ -16,3 +16,7 @@ from . import account_payment_register
 from . import res_partner_adjust
 from . import loyalty_points_reward
 from . import account_move_reward
+from . import res_partner_referral
+from . import loyalty_points_program_referral
+from . import loyalty_points_entry_referral
+from . import account_move_referral
