@@ -31,6 +31,11 @@
         "data/mail_template_data.xml",
         "views/ir_actions_server_views.xml",
         "views/res_config_settings_views.xml",
+        "views/loyalty_points_reward_views.xml",
+        "wizards/loyalty_points_reward_wizard_views.xml",
+        "views/account_move_reward_views.xml",
+        "views/loyalty_points_program_referral_views.xml",
+        "views/res_partner_referral_views.xml",
     ],
     "demo": [
         "demo/loyalty_points_program_demo.xml",

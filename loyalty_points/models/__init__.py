@@ -22,3 +22,9 @@ from . import account_payment_mail
 from . import res_partner_statement
 from . import ir_actions_server
 from . import res_config_settings
+from . import loyalty_points_reward
+from . import account_move_reward
+from . import res_partner_referral
+from . import loyalty_points_program_referral
+from . import loyalty_points_entry_referral
+from . import account_move_referral

@@ -8,6 +8,8 @@ from . import test_mail
 from . import test_merge
 from . import test_redeem
 from . import test_redeem_concurrency
+from . import test_referral
+from . import test_reward
 from . import test_server_action
 from . import test_tour
 from . import test_views

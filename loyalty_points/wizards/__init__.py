@@ -1,2 +1,3 @@
 from . import loyalty_points_adjust_wizard
 from . import base_partner_merge
+from . import loyalty_points_reward_wizard

@@ -1,0 +1,93 @@
+# Copyright 2026 Loyalty Points contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+
+class LoyaltyPointsReward(models.Model):
+    """A reward of the catalogue: what a customer gets for a fixed number of
+    points, redeemed on a customer invoice as a line at no charge."""
+
+    _name = "loyalty.points.reward"
+    _description = "Loyalty Points Reward"
+    _order = "sequence, points_cost, id"
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(
+        default=True, help="Archived rewards are no longer offered to customers."
+    )
+    program_id = fields.Many2one(
+        "loyalty.points.program",
+        required=True,
+        ondelete="cascade",
+        index=True,
+        default=lambda self: self.env["loyalty.points.program"]._program_for_company(),
+    )
+    points_cost = fields.Float(
+        string="Points",
+        digits="Loyalty Points",
+        required=True,
+        default=100.0,
+        help="The points the customer spends to get the reward.",
+    )
+    description = fields.Text(
+        translate=True, help="What the reward entails, as customers see it."
+    )
+    product_id = fields.Many2one(
+        "product.product",
+        ondelete="restrict",
+        help="The product put on the invoice at no charge. Empty: a line with the "
+        "reward's name.",
+    )
+    company_ids = fields.Many2many(related="program_id.company_ids")
+
+    _sql_constraints = [
+        (
+            "points_cost_positive",
+            "CHECK(points_cost > 0)",
+            "The points of a reward must be greater than zero.",
+        ),
+    ]
+
+    @api.model
+    def _raise_bad_points_cost(self, name):
+        raise ValidationError(
+            _(
+                "%(reward)s: the points of a reward must be greater than zero; enter "
+                "what the customer spends to get it.",
+                reward=name,
+            )
+        )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Said before the INSERT, where the database would refuse it less clearly.
+        for vals in vals_list:
+            if "points_cost" in vals and vals["points_cost"] <= 0:
+                self._raise_bad_points_cost(vals.get("name"))
+        return super().create(vals_list)
+
+    @api.constrains("points_cost")
+    def _check_points_cost(self):
+        """Refuse a reward of zero or negative points."""
+        for reward in self:
+            if reward.points_cost <= 0:
+                self._raise_bad_points_cost(reward.name)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_redeemed(self):
+        # sudo: a loyalty manager may not read every invoice; only a count.
+        lines = (
+            self.env["account.move.line"]
+            .sudo()
+            .search([("loyalty_points_reward_id", "in", self.ids)], limit=1)
+        )
+        if lines:
+            raise UserError(
+                _(
+                    "The reward %(reward)s is on invoices and cannot be deleted; "
+                    "archive it instead to stop offering it.",
+                    reward=lines.loyalty_points_reward_id.name,
+                )
+            )
