@@ -28,7 +28,7 @@ class AccountMove(models.Model):
     @api.depends("loyalty_points_entry_ids.points")
     def _compute_loyalty_points(self):
         groups = self.env["loyalty.points.entry"]._read_group(
-            [("move_id", "in", self.ids)], ["move_id"], ["points:sum"]
+            self._loyalty_points_accrual_domain(), ["move_id"], ["points:sum"]
         )
         points = {move.id: total for move, total in groups}
         for move in self:
@@ -92,10 +92,21 @@ class AccountMove(models.Model):
         for invoice in self._loyalty_points_invoices():
             invoice._loyalty_points_sync_one()
 
+    def _loyalty_points_accrual_domain(self):
+        """The entries that the invoices' own earning wrote: earned points and their
+        reversals, not the redemptions (points payments, rewards) that also name
+        an invoice, nor what gives those back."""
+        return [
+            ("move_id", "in", self.ids),
+            ("kind", "in", ("earn", "reverse")),
+            ("reversed_entry_id", "=", False),
+            ("payment_id", "=", False),
+        ]
+
     def _loyalty_points_sync_one(self):
         self.ensure_one()
         Entry = self.env["loyalty.points.entry"].sudo()
-        existing = Entry.search([("move_id", "=", self.id)], order="id")
+        existing = Entry.search(self._loyalty_points_accrual_domain(), order="id")
         program = existing[-1:].program_id or self.env[
             "loyalty.points.program"
         ]._program_for_company(self.company_id)

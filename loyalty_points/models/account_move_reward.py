@@ -4,11 +4,6 @@ from odoo import Command, _, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_is_zero, formatLang
 
-# Entries of rewards carry the invoice but belong to none of its earning cycles
-# (``account.move._loyalty_points_sync_one`` counts the entries of the current
-# cycle): a reward spent on a ticket never changes what the ticket earns.
-NO_EARN_CYCLE = -1
-
 
 class AccountMoveLine(models.Model):
     _inherit = "account.move.line"  # pylint: disable=consider-merging-classes-inherited
@@ -201,7 +196,6 @@ class AccountMove(models.Model):
                     "points": -points,
                     "move_id": self.id,
                     "move_line_ids": [Command.set(line.ids)],
-                    "earn_cycle": NO_EARN_CYCLE,
                     "reason": _("Reward: %(reward)s", reward=reward.name),
                 }
             ]
@@ -246,7 +240,6 @@ class AccountMove(models.Model):
                     ),
                     reason=reason,
                     move_id=move.id,
-                    earn_cycle=NO_EARN_CYCLE,
                 )
 
     def button_cancel(self):

@@ -191,18 +191,19 @@ class LoyaltyPointsEntry(models.Model):
                     RAISE EXCEPTION 'loyalty points ledger entries cannot be deleted'
                         USING ERRCODE = 'restrict_violation';
                 END IF;
-                -- Only a partner merge may move entries, and only their customer;
+                -- Only a partner merge may move entries, and only their customers
+                -- (the customer, the referred customer);
                 -- a deleted payment only loses its link (origin keeps its name).
                 IF NEW.payment_id IS NOT NULL
                    AND NEW.payment_id IS DISTINCT FROM OLD.payment_id THEN
                     RAISE EXCEPTION 'loyalty points ledger entries cannot be changed'
                         USING ERRCODE = 'restrict_violation';
                 END IF;
-                IF (to_jsonb(NEW) - 'partner_id' - 'payment_id' - 'write_uid'
-                    - 'write_date')
+                IF (to_jsonb(NEW) - 'partner_id' - 'referral_partner_id'
+                    - 'payment_id' - 'write_uid' - 'write_date')
                    IS DISTINCT FROM
-                   (to_jsonb(OLD) - 'partner_id' - 'payment_id' - 'write_uid'
-                    - 'write_date') THEN
+                   (to_jsonb(OLD) - 'partner_id' - 'referral_partner_id'
+                    - 'payment_id' - 'write_uid' - 'write_date') THEN
                     RAISE EXCEPTION 'loyalty points ledger entries cannot be changed'
                         USING ERRCODE = 'restrict_violation';
                 END IF;

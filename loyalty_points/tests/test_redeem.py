@@ -341,3 +341,21 @@ class TestRedeemViews(LoyaltyRedeemCommon):
         self.assertIn('name="loyalty_points_entry_ids"', payment_arch)
         payment = self._pay_points(self._invoice([100.0]), 10.0)
         self.assertEqual(payment.loyalty_points_entry_ids.points, -1000)
+
+
+class TestRedeemAndAccrual(LoyaltyRedeemCommon):
+    def test_credit_note_leaves_redemption_alone(self):
+        """A credit note on a ticket partly paid with points reverses only what the
+        ticket earned; the points payment stays as it was."""
+        self.program.points_paid_earning = "share"
+        invoice = self._invoice([100.0])
+        self._pay_points(invoice, 50.0)
+        self._pay(invoice, 50.0)
+        self.assertEqual(self._points(), 10000 - 5000 + 100)
+        refund = self._invoice([100.0], move_type="out_refund", post=False)
+        refund.reversed_entry_id = invoice
+        refund.action_post()
+        self.assertEqual(self._points(), 10000 - 5000)
+        self.assertEqual(invoice.loyalty_points, 0)
+        redeem = self._entries().filtered(lambda e: e.kind == "redeem")
+        self.assertEqual(redeem.points, -5000)

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from psycopg2 import IntegrityError
 
+from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
@@ -200,3 +201,21 @@ class TestReferral(LoyaltyPointsCommon):
         self.assertTrue(partner.loyalty_points_referral_locked)
         with Form(partner) as form, self.assertRaises(AssertionError):
             form.loyalty_points_referred_by_id = self.customer
+
+    def test_merge_referred_customer(self):
+        """Merging a referred customer whose referral was paid keeps the ledger."""
+        self._pay(self._invoice([100.0]))
+        twin = self.env["res.partner"].create(
+            {"name": "Customer A twin", "is_company": True}
+        )
+        wizard = self.env["base.partner.merge.automatic.wizard"].create(
+            {
+                "partner_ids": [Command.set((self.customer | twin).ids)],
+                "dst_partner_id": twin.id,
+                "state": "selection",
+            }
+        )
+        wizard.action_merge()
+        self.assertEqual(self._referrals().referral_partner_id, twin)
+        self.assertEqual(self._points(twin), 200)
+        self.assertEqual(self.referrer.loyalty_points_balance, 500)
