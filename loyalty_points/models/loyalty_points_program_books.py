@@ -20,22 +20,25 @@ class LoyaltyPointsProgram(models.Model):
     @api.model
     def _books_unbooked_sql(self):
         """The ledger entries whose value is still to be booked: id, program,
-        centre, date, kind, points.
+        centre, date, kind, points, and the account group that books them:
+        ``expense`` (earned, reversed, adjusted), ``breakage`` (expired) or
+        ``reward`` (spent on a reward, or given back from one).
 
-        Redemptions are booked by their payment (the points journal's outstanding
-        account is the liability), and so is everything linked to a payment: a
-        refund paid in points, the points a cancelled payment gives back (they
-        reverse a redemption, even once the payment is deleted). The rest
-        (earn, reverse, adjust, expire) is booked here, once: the link table's
-        unique index on ``entry_id`` guarantees it."""
+        What is linked to a payment is booked by the payment itself (the points
+        journal's outstanding account is the liability): points payments, refunds
+        paid in points, what a cancelled payment gives back. A deleted payment
+        leaves its redemption and its give-back, which book as a pair that adds up
+        to nothing. Each entry is booked once: the link table's unique index on
+        ``entry_id`` guarantees it."""
         return SQL(
             """
-            SELECT e.id, e.program_id, e.company_id, e.date, e.kind, e.points
+            SELECT e.id, e.program_id, e.company_id, e.date, e.kind, e.points,
+                   CASE WHEN e.kind = 'expire' THEN 'breakage'
+                        WHEN e.kind = 'redeem' OR r.kind = 'redeem' THEN 'reward'
+                        ELSE 'expense' END AS books_group
               FROM loyalty_points_entry e
               LEFT JOIN loyalty_points_entry r ON r.id = e.reversed_entry_id
-             WHERE e.kind <> 'redeem'
-               AND e.payment_id IS NULL
-               AND (r.id IS NULL OR (r.kind <> 'redeem' AND r.payment_id IS NULL))
+             WHERE e.payment_id IS NULL
                AND NOT EXISTS (
                     SELECT 1 FROM loyalty_points_entry_booked_rel b
                      WHERE b.entry_id = e.id
@@ -91,7 +94,7 @@ class LoyaltyPointsProgram(models.Model):
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT e.company_id, e.date::date, e.program_id, e.kind = 'expire',
+                SELECT e.company_id, e.date::date, e.program_id, e.books_group,
                        SUM(e.points), ARRAY_AGG(e.id ORDER BY e.id)
                   FROM (%(unbooked)s) e
                  WHERE e.program_id IN %(programs)s AND e.date < %(until)s
@@ -104,8 +107,8 @@ class LoyaltyPointsProgram(models.Model):
             )
         )
         days = defaultdict(list)
-        for company_id, day, program_id, breakage, points, entry_ids in rows:
-            days[company_id, day].append((program_id, breakage, points, entry_ids))
+        for company_id, day, program_id, group, points, entry_ids in rows:
+            days[company_id, day].append((program_id, group, points, entry_ids))
         moves = Move
         # Movements of a day that add up to nothing ride along with another
         # journal entry of their company in this run (they change no balance).
@@ -139,26 +142,28 @@ class LoyaltyPointsProgram(models.Model):
 
     def _books_day_lines(self, company, day, parts):
         """(line values, entry ids) of one company's day: ``parts`` are
-        (program id, breakage, points, entry ids)."""
+        (program id, account group, points, entry ids)."""
         lines = []
         entry_ids = []
         several = len({part[0] for part in parts}) > 1
         labels = {
-            False: _("Loyalty points earned, reversed and adjusted"),
-            True: _("Loyalty points expired (breakage)"),
+            "expense": _("Loyalty points earned, reversed and adjusted"),
+            "breakage": _("Loyalty points expired (breakage)"),
+            "reward": _("Loyalty points spent on rewards"),
         }
-        for program_id, breakage, points, ids in parts:
+        for program_id, group, points, ids in parts:
             program = self.browse(program_id)
             entry_ids += ids
             value = program._books_value(float(points), company, day)
             if company.currency_id.is_zero(value):
                 continue
+            # Points that expire or pay for a reward leave the liability as income.
             account = (
-                company.loyalty_points_income_account_id
-                if breakage
-                else company.loyalty_points_expense_account_id
+                company.loyalty_points_expense_account_id
+                if group == "expense"
+                else company.loyalty_points_income_account_id
             )
-            label = labels[breakage]
+            label = labels[group]
             if several:
                 label = f"{label} ({program.name})"
             lines += company._loyalty_points_books_line_vals(value, account, label)

@@ -404,6 +404,25 @@ class TestBooksRules(LoyaltyBooksCommon):
         self.assertEqual(self._booking_moves().journal_id, journal)
 
 
+class TestBooksRewards(LoyaltyBooksCommon):
+    def test_rewards_book_against_income(self):
+        """Points spent on a reward leave the liability as income; giving them back
+        books the opposite, and the books keep agreeing with the ledger."""
+        self._pay(self._invoice([1000.0]))
+        reward = self.env["loyalty.points.reward"].create(
+            {"name": "Free polish", "points_cost": 500}
+        )
+        invoice = self._invoice([50.0], post=False)
+        invoice._loyalty_points_redeem_reward(reward)
+        self._book()
+        self.assertBooksAgree(self.company, 0.01)
+        self.assertEqual(self._account_balance(self.income), -5.0)
+        invoice.button_cancel()
+        self._book()
+        self.assertBooksAgree(self.company, 0.01)
+        self.assertEqual(self._account_balance(self.income), 0.0)
+
+
 class TestBooksReport(LoyaltyBooksCommon):
     def test_report_side_by_side(self):
         """The report shows outstanding points, their value, the liability and
