@@ -2,6 +2,7 @@ from . import test_accrual
 from . import test_adjust
 from . import test_books
 from . import test_expiry
+from . import test_i18n
 from . import test_install
 from . import test_ledger
 from . import test_mail
