@@ -5,7 +5,7 @@ from odoo.tools import SQL
 
 
 class AccountMove(models.Model):
-    _inherit = "account.move"  # pylint: disable=consider-merging-classes-inherited
+    _inherit = "account.move"
 
     loyalty_points_booked_entry_ids = fields.Many2many(
         "loyalty.points.entry",

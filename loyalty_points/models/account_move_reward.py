@@ -6,7 +6,7 @@ from odoo.tools import float_compare, float_is_zero, formatLang
 
 
 class AccountMoveLine(models.Model):
-    _inherit = "account.move.line"  # pylint: disable=consider-merging-classes-inherited
+    _inherit = "account.move.line"
 
     loyalty_points_reward_id = fields.Many2one(
         "loyalty.points.reward",
@@ -63,7 +63,7 @@ class AccountMoveLine(models.Model):
 
 
 class AccountMove(models.Model):
-    _inherit = "account.move"  # pylint: disable=consider-merging-classes-inherited
+    _inherit = "account.move"
 
     # ------------------------------------------------------------------ redeeming
     def _loyalty_points_reward_program(self, reward, channel="backend"):

@@ -1,6 +1,9 @@
 # Copyright 2026 Loyalty Points contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import logging
 from datetime import timedelta
+
+from psycopg2.extensions import TransactionRollbackError
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
@@ -13,6 +16,12 @@ KINDS = [
     ("expire", "Expired"),
     ("reverse", "Reversal"),
 ]
+
+
+_logger = logging.getLogger(__name__)
+
+
+EXPIRY_LOCK_KEY = 0x4C505F455850  # "LP_EXP"
 
 
 class LoyaltyPointsEntry(models.Model):
@@ -78,6 +87,14 @@ class LoyaltyPointsEntry(models.Model):
     origin = fields.Char(
         readonly=True, help="The document that wrote the entry, kept if it is deleted."
     )
+    referral_partner_id = fields.Many2one(
+        "res.partner",
+        string="Referred Customer",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="restrict",
+        help="For referral points: the customer whose first ticket earned them.",
+    )
     earn_cycle = fields.Integer(
         readonly=True,
         help="How many times the invoice had already earned and been fully reversed "
@@ -137,6 +154,14 @@ class LoyaltyPointsEntry(models.Model):
             CREATE UNIQUE INDEX IF NOT EXISTS loyalty_points_entry_move_earn_uniq
                 ON loyalty_points_entry (program_id, move_id, earn_cycle)
              WHERE kind = 'earn' AND move_id IS NOT NULL
+            """
+        )
+        # A referred customer earns its referrer points once per program.
+        cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS loyalty_points_entry_referral_uniq
+                ON loyalty_points_entry (program_id, referral_partner_id)
+             WHERE referral_partner_id IS NOT NULL
             """
         )
         # A lot expires once.
@@ -421,3 +446,170 @@ class LoyaltyPointsEntry(models.Model):
             need -= take
         if allocations:
             self.env["loyalty.points.allocation"].sudo().create(allocations)
+
+    @api.model
+    def _expirable_lots_sql(self, today):
+        """The lots past their expiry date (``expiry_date < today``) with points left
+        and no ``expire`` entry yet: id, customer, program, centre, remaining."""
+        return SQL(
+            """
+            SELECT e.id, e.partner_id, e.program_id, e.company_id,
+                   e.points - COALESCE(taken.points, 0) AS remaining
+              FROM loyalty_points_entry e
+              LEFT JOIN LATERAL (
+                    SELECT SUM(a.points) AS points
+                      FROM loyalty_points_allocation a
+                     WHERE a.lot_id = e.id
+                   ) taken ON TRUE
+             WHERE e.points > 0
+               AND e.expiry_date < %(today)s
+               AND e.points - COALESCE(taken.points, 0) > 0
+               AND NOT EXISTS (
+                    SELECT 1 FROM loyalty_points_entry x WHERE x.expired_lot_id = e.id
+                   )
+            """,
+            today=today,
+        )
+
+    @api.model
+    def _cron_expire_points(self, today=None):
+        """Write an ``expire`` entry for what is left of every lot whose expiry date
+        is before ``today``, for all customers in one pass; return how many lots
+        expired.
+
+        Set-based: two statements whatever the number of lots. Idempotent: a lot
+        already expired has nothing left and its ``expire`` entry is unique
+        (``loyalty_points_entry_expired_lot_uniq``). Safe when two runs overlap:
+        a run that finds another one in progress returns 0 at once, and a run whose
+        snapshot predates writes committed meanwhile (another run, a reversal)
+        stops on the serialization error instead of expiring stale remainders;
+        the next run expires what is left."""
+        today = today or fields.Date.context_today(self)
+        cr = self.env.cr
+        self.env.flush_all()
+        cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s)", EXPIRY_LOCK_KEY))
+        if not cr.fetchone()[0]:
+            _logger.info("Loyalty points expiry: another run is in progress, skipped")
+            return 0
+        now = fields.Datetime.now()
+        lots = self._expirable_lots_sql(today)
+        try:
+            with cr.savepoint(flush=False):
+                # Same lock as every ledger writer (_lock_balances), for the
+                # customers whose lots expire: nobody spends from them meanwhile.
+                cr.execute(
+                    SQL(
+                        """
+                        WITH lots AS (%(lots)s)
+                        SELECT 1 FROM loyalty_points_balance b
+                         WHERE (b.program_id, b.partner_id) IN (
+                                SELECT program_id, partner_id FROM lots)
+                         ORDER BY b.program_id, b.partner_id
+                           FOR NO KEY UPDATE OF b
+                        """,
+                        lots=lots,
+                    ),
+                    log_exceptions=False,
+                )
+                # The balance trigger (per statement) updates the balances.
+                cr.execute(
+                    SQL(
+                        """
+                        WITH lots AS (%(lots)s),
+                        expired AS (
+                            INSERT INTO loyalty_points_entry
+                                   (partner_id, program_id, company_id, date, points,
+                                    kind, expired_lot_id, reason, user_id,
+                                    create_uid, create_date, write_uid, write_date)
+                            SELECT partner_id, program_id, company_id, %(now)s,
+                                   -remaining, 'expire', id, %(reason)s, %(uid)s,
+                                   %(uid)s, %(now)s, %(uid)s, %(now)s
+                              FROM lots
+                             ORDER BY id
+                            ON CONFLICT (expired_lot_id)
+                               WHERE expired_lot_id IS NOT NULL
+                               DO NOTHING
+                            RETURNING id, expired_lot_id, points
+                        )
+                        INSERT INTO loyalty_points_allocation
+                               (consumer_id, lot_id, points,
+                                create_uid, create_date, write_uid, write_date)
+                        SELECT id, expired_lot_id, -points,
+                               %(uid)s, %(now)s, %(uid)s, %(now)s
+                          FROM expired
+                        """,
+                        lots=lots,
+                        now=now,
+                        reason=_("Points left in the lot on its expiry date"),
+                        uid=self.env.uid,
+                    ),
+                    log_exceptions=False,
+                )
+                count = cr.rowcount
+        except TransactionRollbackError as error:
+            _logger.info(
+                "Loyalty points expiry: the ledger changed since this transaction "
+                "started (%s); the next run expires what is left",
+                error.pgcode,
+            )
+            count = 0
+        self.env.invalidate_all()
+        _logger.info("Loyalty points expiry: %s lots expired", count)
+        return count
+
+    @api.model
+    def _grant_referrals(self, earn_entries):
+        """Write the referral points due for ``earn_entries``, entries that were just
+        written by an accrual (an invoice, a POS order): for each one that is its
+        customer's first ``earn`` entry in its program, the customer's referrer
+        earns the program's referral points, unless already given."""
+        Entry = self.sudo()
+        written = Entry.browse()
+        for earn in earn_entries.sudo().filtered(lambda e: e.kind == "earn"):
+            program = earn.program_id
+            customer = earn.partner_id.commercial_partner_id
+            referrer = customer.loyalty_points_referred_by_id.commercial_partner_id
+            if (
+                not referrer
+                or referrer == customer
+                or program.state == "off"
+                or program.referral_points <= 0
+            ):
+                continue
+            first = Entry.search(
+                [
+                    ("partner_id", "=", customer.id),
+                    ("program_id", "=", program.id),
+                    ("kind", "=", "earn"),
+                ],
+                order="id",
+                limit=1,
+            )
+            if first != earn:
+                continue
+            Entry._lock_balances(program, referrer)
+            if Entry.search_count(
+                [
+                    ("program_id", "=", program.id),
+                    ("referral_partner_id", "=", customer.id),
+                ],
+                limit=1,
+            ):
+                continue
+            written |= Entry._write_entries(
+                [
+                    {
+                        "partner_id": referrer.id,
+                        "program_id": program.id,
+                        "company_id": earn.company_id.id,
+                        "kind": "earn",
+                        "points": program.referral_points,
+                        "referral_partner_id": customer.id,
+                        "origin": earn.move_id.name or earn.origin,
+                        "reason": _(
+                            "Referral: %(customer)s", customer=customer.display_name
+                        ),
+                    }
+                ]
+            )
+        return written

@@ -13,7 +13,7 @@ from odoo.tools import SQL, mute_logger
 
 from .common import LoyaltyPointsCommon
 
-EXPIRY_LOGGER = "odoo.addons.loyalty_points.models.loyalty_points_entry_expiry"
+EXPIRY_LOGGER = "odoo.addons.loyalty_points.models.loyalty_points_entry"
 
 
 class ExpiryMixin:
