@@ -4,6 +4,7 @@ from . import loyalty_points_allocation
 from . import res_partner
 from . import res_company
 from . import account_journal
+from . import loyalty_points_rule_mixin
 from . import product_category
 from . import product_template
 from . import product_product

@@ -1,18 +1,13 @@
 # Copyright 2026 Loyalty Points contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo import fields, models
 
-RULES = [
-    ("eligible", "Eligible"),
-    ("excluded", "Excluded"),
-    ("custom_rate", "Custom rate"),
-    ("fixed", "Fixed points per unit"),
-]
+from .loyalty_points_rule_mixin import RULES
 
 
 class ProductCategory(models.Model):
-    _inherit = "product.category"
+    _name = "product.category"
+    _inherit = ["product.category", "loyalty.points.rule.mixin"]
 
     loyalty_points_rule = fields.Selection(
         [("parent", "As parent category")] + RULES,
@@ -23,17 +18,6 @@ class ProductCategory(models.Model):
         "points per 1.00 of this category. Fixed: points per unit sold. A category "
         "without a parent that says 'As parent category' is eligible.",
     )
-    loyalty_points_rate = fields.Float(string="Points per 1.00", digits=(16, 4))
-    loyalty_points_fixed = fields.Float(
-        string="Points per Unit", digits="Loyalty Points"
-    )
-
-    @api.constrains(
-        "loyalty_points_rule", "loyalty_points_rate", "loyalty_points_fixed"
-    )
-    def _check_loyalty_points_rule(self):
-        for record in self:
-            _check_rule_numbers(record)
 
     def _loyalty_points_rule(self):
         """(rule, rate, fixed) that applies to products of this category."""
@@ -47,23 +31,4 @@ class ProductCategory(models.Model):
             category.loyalty_points_rule,
             category.loyalty_points_rate,
             category.loyalty_points_fixed,
-        )
-
-
-def _check_rule_numbers(record):
-    if record.loyalty_points_rule == "custom_rate" and record.loyalty_points_rate <= 0:
-        raise ValidationError(
-            _(
-                "%(name)s: a custom loyalty rate must be greater than zero; choose "
-                "'Excluded' to earn nothing.",
-                name=record.display_name,
-            )
-        )
-    if record.loyalty_points_rule == "fixed" and record.loyalty_points_fixed <= 0:
-        raise ValidationError(
-            _(
-                "%(name)s: fixed points per unit must be greater than zero; choose "
-                "'Excluded' to earn nothing.",
-                name=record.display_name,
-            )
         )

@@ -1,12 +1,13 @@
 # Copyright 2026 Loyalty Points contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import _, api, fields, models
+from odoo import _, fields, models
 
-from .product_category import RULES, _check_rule_numbers
+from .loyalty_points_rule_mixin import RULES
 
 
 class ProductTemplate(models.Model):
-    _inherit = "product.template"
+    _name = "product.template"
+    _inherit = ["product.template", "loyalty.points.rule.mixin"]
 
     loyalty_points_rule = fields.Selection(
         [("category", "As its category")] + RULES,
@@ -17,17 +18,6 @@ class ProductTemplate(models.Model):
         "services). Custom rate: points per 1.00 of this product. Fixed: points per "
         "unit sold.",
     )
-    loyalty_points_rate = fields.Float(string="Points per 1.00", digits=(16, 4))
-    loyalty_points_fixed = fields.Float(
-        string="Points per Unit", digits="Loyalty Points"
-    )
-
-    @api.constrains(
-        "loyalty_points_rule", "loyalty_points_rate", "loyalty_points_fixed"
-    )
-    def _check_loyalty_points_rule(self):
-        for record in self:
-            _check_rule_numbers(record)
 
     def _loyalty_points_rule(self):
         """(rule, rate, fixed) that applies to this product."""

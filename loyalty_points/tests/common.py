@@ -1,6 +1,7 @@
 # Copyright 2026 Loyalty Points contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import Command, fields
+from odoo import SUPERUSER_ID, Command, api, fields
+from odoo.tools import SQL
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -94,3 +95,41 @@ class LoyaltyPointsCommon(AccountTestInvoicingCommon):
 
     def _points(self, partner=None):
         return sum(self._entries(partner).mapped("points"))
+
+
+def remove_committed_ledger(registry, program_id, partner_ids):
+    """Delete what a test on real connections committed: a program, its ledger and
+    its customers. The ledger refuses deletes, so its triggers are lifted for this
+    transaction only (ALTER TABLE is transactional and locks the tables until the
+    commit)."""
+    with registry.cursor() as cr:
+        for table in ("loyalty_points_allocation", "loyalty_points_entry"):
+            cr.execute(
+                SQL(
+                    "ALTER TABLE %s DISABLE TRIGGER %s",
+                    SQL.identifier(table),
+                    SQL.identifier(f"{table}_immutable"),
+                )
+            )
+        cr.execute(
+            SQL(
+                """
+                DELETE FROM loyalty_points_allocation WHERE consumer_id IN (
+                    SELECT id FROM loyalty_points_entry WHERE program_id = %(p)s);
+                DELETE FROM loyalty_points_entry WHERE program_id = %(p)s;
+                DELETE FROM loyalty_points_balance WHERE program_id = %(p)s;
+                """,
+                p=program_id,
+            )
+        )
+        for table in ("loyalty_points_allocation", "loyalty_points_entry"):
+            cr.execute(
+                SQL(
+                    "ALTER TABLE %s ENABLE TRIGGER %s",
+                    SQL.identifier(table),
+                    SQL.identifier(f"{table}_immutable"),
+                )
+            )
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        env["res.partner"].browse(partner_ids).unlink()
+        env["loyalty.points.program"].browse(program_id).unlink()

@@ -11,7 +11,7 @@ from odoo.tests import BaseCase, tagged
 from odoo.tests.common import get_db_name
 from odoo.tools import SQL, mute_logger
 
-from .common import LoyaltyPointsCommon
+from .common import LoyaltyPointsCommon, remove_committed_ledger
 
 EXPIRY_LOGGER = "odoo.addons.loyalty_points.models.loyalty_points_entry"
 
@@ -289,39 +289,7 @@ class TestExpiryConcurrency(BaseCase):
         self.addCleanup(self._remove_data)
 
     def _remove_data(self):
-        """The ledger refuses deletes: lift its triggers for this transaction only
-        (ALTER TABLE is transactional and locks the tables until the commit)."""
-        with self.registry.cursor() as cr:
-            cr.execute(
-                "ALTER TABLE loyalty_points_allocation "
-                "DISABLE TRIGGER loyalty_points_allocation_immutable"
-            )
-            cr.execute(
-                "ALTER TABLE loyalty_points_entry "
-                "DISABLE TRIGGER loyalty_points_entry_immutable"
-            )
-            cr.execute(
-                SQL(
-                    """
-                    DELETE FROM loyalty_points_allocation WHERE consumer_id IN (
-                        SELECT id FROM loyalty_points_entry WHERE program_id = %(p)s);
-                    DELETE FROM loyalty_points_entry WHERE program_id = %(p)s;
-                    DELETE FROM loyalty_points_balance WHERE program_id = %(p)s;
-                    """,
-                    p=self.program_id,
-                )
-            )
-            cr.execute(
-                "ALTER TABLE loyalty_points_allocation "
-                "ENABLE TRIGGER loyalty_points_allocation_immutable"
-            )
-            cr.execute(
-                "ALTER TABLE loyalty_points_entry "
-                "ENABLE TRIGGER loyalty_points_entry_immutable"
-            )
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            env["res.partner"].browse(self.partner_ids).unlink()
-            env["loyalty.points.program"].browse(self.program_id).unlink()
+        remove_committed_ledger(self.registry, self.program_id, self.partner_ids)
 
     def _state(self):
         """(expire entries per lot, balances) as committed."""

@@ -8,7 +8,9 @@ from odoo.exceptions import UserError
 from odoo.modules.registry import Registry
 from odoo.service.model import retrying
 from odoo.tests import BaseCase, get_db_name, tagged
-from odoo.tools import SQL, mute_logger
+from odoo.tools import mute_logger
+
+from .common import remove_committed_ledger
 
 
 @tagged("post_install", "-at_install")
@@ -55,38 +57,7 @@ class TestRedeemConcurrency(BaseCase):
         self.addCleanup(self._remove_data)
 
     def _remove_data(self):
-        """The ledger refuses deletes: lift its triggers for this transaction only."""
-        with self.registry.cursor() as cr:
-            cr.execute(
-                "ALTER TABLE loyalty_points_allocation "
-                "DISABLE TRIGGER loyalty_points_allocation_immutable"
-            )
-            cr.execute(
-                "ALTER TABLE loyalty_points_entry "
-                "DISABLE TRIGGER loyalty_points_entry_immutable"
-            )
-            cr.execute(
-                SQL(
-                    """
-                    DELETE FROM loyalty_points_allocation WHERE consumer_id IN (
-                        SELECT id FROM loyalty_points_entry WHERE program_id = %(p)s);
-                    DELETE FROM loyalty_points_entry WHERE program_id = %(p)s;
-                    DELETE FROM loyalty_points_balance WHERE program_id = %(p)s;
-                    DELETE FROM loyalty_points_program WHERE id = %(p)s;
-                    DELETE FROM res_partner WHERE id = %(partner)s;
-                    """,
-                    p=self.program_id,
-                    partner=self.partner_id,
-                )
-            )
-            cr.execute(
-                "ALTER TABLE loyalty_points_entry "
-                "ENABLE TRIGGER loyalty_points_entry_immutable"
-            )
-            cr.execute(
-                "ALTER TABLE loyalty_points_allocation "
-                "ENABLE TRIGGER loyalty_points_allocation_immutable"
-            )
+        remove_committed_ledger(self.registry, self.program_id, [self.partner_id])
 
     def _cashier(self, name, started, proceed, outcome):
         """One request: snapshot first (like any real request), wait for the other
@@ -108,9 +79,7 @@ class TestRedeemConcurrency(BaseCase):
                 def spend():
                     program._redeem(env["res.partner"].browse(self.partner_id), 1.50)
 
-                # The loser's serialization failure is logged, then retried.
-                with mute_logger("odoo.service.model", "odoo.sql_db"):
-                    retrying(spend, env)
+                retrying(spend, env)
             outcome[name] = "spent"
         except UserError as error:
             outcome[name] = str(error)
@@ -122,12 +91,16 @@ class TestRedeemConcurrency(BaseCase):
         go = threading.Event()
         a = threading.Thread(target=self._cashier, args=("a", a_started, go, outcome))
         b = threading.Thread(target=self._cashier, args=("b", b_started, go, outcome))
-        a.start()
-        b.start()
-        self.assertTrue(a_started.wait(10) and b_started.wait(10))
-        go.set()  # both transactions already hold a snapshot with 200 points
-        a.join(60)
-        b.join(60)
+        # The loser's serialization failure is logged, then retried. Muted here,
+        # around both threads: a mute entered and left by each thread would let one
+        # thread unmute while the other still logs.
+        with mute_logger("odoo.service.model", "odoo.sql_db"):
+            a.start()
+            b.start()
+            self.assertTrue(a_started.wait(10) and b_started.wait(10))
+            go.set()  # both transactions already hold a snapshot with 200 points
+            a.join(60)
+            b.join(60)
         self.assertEqual(sorted(outcome), ["a", "b"])
         self.assertEqual(list(outcome.values()).count("spent"), 1, outcome)
         refused = next(value for value in outcome.values() if value != "spent")
