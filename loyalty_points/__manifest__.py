@@ -18,6 +18,8 @@
         "views/loyalty_points_program_views.xml",
         "views/loyalty_points_entry_views.xml",
         "views/loyalty_points_menus.xml",
+        "wizards/loyalty_points_process_wizard_views.xml",
+        "data/ir_cron_backfill.xml",
     ],
     "demo": [
         "demo/loyalty_points_program_demo.xml",

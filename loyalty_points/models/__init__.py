@@ -8,3 +8,4 @@ from . import product_template
 from . import account_move
 from . import account_move_line
 from . import account_partial_reconcile
+from . import loyalty_points_backfill
