@@ -566,6 +566,120 @@ def lint():
     return failed
 
 
+# --------------------------------------------------------------------------- bench
+# (database, modules installed without demo data, benchmarks run in it)
+BENCH_DATABASES = (
+    ("loyalty_bench_base", ["account"], ["accrual"]),
+    ("loyalty_bench", ["account", "loyalty_points"], None),
+)
+
+
+def bench_database(pg, conf, dbname, modules, logfile):
+    """Install ``modules`` without demo data into ``dbname``, or reuse it; a database
+    with loyalty_points is updated when the addons' files changed (as ./dev run)."""
+    stamp_file = os.path.join(STATE, f"{dbname}.addons-digest")
+    digest = addons_digest() if "loyalty_points" in modules else "account"
+    states = None
+    if database_state(pg, dbname) is not None:
+        with contextlib.closing(pg.connect(dbname)) as conn, conn.cursor() as cr:
+            cr.execute(
+                "SELECT name, state FROM ir_module_module WHERE name = ANY(%s)",
+                [modules],
+            )
+            states = dict(cr.fetchall())
+    if states is None or any(states.get(module) != "installed" for module in modules):
+        drop_database(pg, dbname)
+        say(
+            f"database: installing {', '.join(modules)} without demo data into "
+            f"'{dbname}' (a few minutes; log: {logfile})"
+        )
+        seconds = odoo_init(
+            pg,
+            conf,
+            dbname,
+            ["-i", ",".join(modules), "--without-demo=all"],
+            logfile,
+            f"installing {dbname}",
+        )
+        say(f"database: '{dbname}' ready in {seconds:.0f} s")
+    elif (
+        not os.path.exists(stamp_file)
+        or open(stamp_file, encoding="utf-8").read() != digest
+    ):
+        say(f"database: the addons changed, updating them in '{dbname}'")
+        seconds = odoo_init(
+            pg, conf, dbname, ["-u", "loyalty_points"], logfile, f"updating {dbname}"
+        )
+        say(f"database: '{dbname}' updated in {seconds:.0f} s")
+    else:
+        say(f"database: reusing '{dbname}'")
+    with open(stamp_file, "w", encoding="utf-8") as handle:
+        handle.write(digest)
+
+
+def cmd_bench(pg, args):
+    """The speed targets, measured against a database without loyalty_points."""
+    if any(arg != "--small" for arg in args):
+        raise SetupError("usage: ./dev bench [--small]")
+    size = "small" if "--small" in args else "full"
+    pg.ensure()
+    logfile = os.path.join(STATE, "odoo-bench.log")
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(logfile)
+    runs = []
+    for dbname, modules, only in BENCH_DATABASES:
+        conf = write_config(pg, f"odoo-{dbname}", 0, logfile, dbname)
+        bench_database(pg, conf, dbname, modules, logfile)
+        runs.append((dbname, conf, only))
+    say(
+        f"bench: {size} size; each benchmark builds its data in a transaction that "
+        "is rolled back. Timings depend on the machine and on what else runs on it "
+        f"(Odoo log: {logfile})"
+    )
+    outputs = []
+    for dbname, conf, only in runs:
+        output = os.path.join(STATE, f"{dbname}.bench.json")
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(output)
+        cmd = [
+            sys.executable,
+            "-m",
+            "tests.benchmarks",
+            "--db",
+            dbname,
+            "--config",
+            conf,
+            "--size",
+            size,
+            "--output",
+            output,
+        ]
+        if only:
+            cmd += ["--only", *only]
+        result = subprocess.run(cmd, cwd=ROOT, env=pg.environ(), check=False)
+        if result.returncode or not os.path.exists(output):
+            raise SetupError(
+                f"the benchmarks failed in '{dbname}'; the output above and the end "
+                f"of {logfile} say why."
+            )
+        outputs.append(output)
+    baseline, loyalty = outputs
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tests.benchmarks",
+            "--report",
+            loyalty,
+            "--baseline",
+            baseline,
+        ],
+        cwd=ROOT,
+        env=pg.environ(),
+        check=False,
+    ).returncode
+
+
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
@@ -582,6 +696,8 @@ def main(argv):
             return cmd_run(pg)
         if command == "test":
             return cmd_test(pg, args)
+        if command == "bench":
+            return cmd_bench(pg, args)
         if command == "shell":
             pg.ensure()
             conf = write_config(
