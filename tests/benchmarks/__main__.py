@@ -1,14 +1,18 @@
-"""Run the benchmarks in one database, or print the report of two runs.
+"""Run the benchmarks in a database, or print the report of a run.
 
-    python -m tests.benchmarks --db DB --config ODOO_CONF [--size full|small]
-                               [--only NAME ...] --output RESULTS.json
-    python -m tests.benchmarks --report LOYALTY.json --baseline BASE.json [--size ...]
+    python -m tests.benchmarks --db DB --config ODOO_CONF [--baseline-db BASE_DB]
+                               [--size full|small] [--only NAME ...] --output RESULTS
+    python -m tests.benchmarks --report RESULTS
 
-Each benchmark runs in its own transaction, rolled back at its end, so the database is
-left as it was and can be reused. ``./dev bench`` calls both forms.
+With ``--baseline-db`` (a database without loyalty_points), the accrual benchmark runs
+the same work in both databases turn about, invoice by invoice, in this one process,
+so that the load of the machine weighs on both alike. Each benchmark runs in its own
+transaction, rolled back at its end: the databases are left as they were and can be
+reused. ``./dev bench`` calls both forms.
 """
 
 import argparse
+import contextlib
 import importlib
 import json
 import sys
@@ -18,54 +22,71 @@ from . import BENCHMARKS
 from .report import report_lines
 
 
+@contextlib.contextmanager
+def _environment(registry):
+    """A superuser environment in a transaction that is rolled back at the end."""
+    import odoo
+
+    cr = registry.cursor()
+    try:
+        yield odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+    finally:
+        cr.rollback()
+        cr.close()
+
+
 def run_benchmarks(args):
     import odoo
     from odoo.modules.registry import Registry
 
     odoo.tools.config.parse_config(["-c", args.config, "-d", args.db])
     registry = Registry(args.db)
-    results = {}
+    baseline_registry = Registry(args.baseline_db) if args.baseline_db else None
+    results, baseline = {}, {}
     for name in args.only or BENCHMARKS:
         module = importlib.import_module(f"{__package__}.{name}")
         size = module.SIZES[args.size]
-        print(f"bench: {name} at size {size} in '{args.db}'...", flush=True)
+        where = f"'{args.db}'"
+        if name == "accrual" and baseline_registry:
+            where += f" and '{args.baseline_db}' turn about"
+        print(f"bench: {name} at size {size} in {where}...", flush=True)
         started = time.monotonic()
-        cr = registry.cursor()
-        try:
-            env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-            results[name] = module.run(env, size)
-        finally:
-            cr.rollback()
-            cr.close()
+        with _environment(registry) as env:
+            if name == "accrual" and baseline_registry:
+                with _environment(baseline_registry) as baseline_env:
+                    results[name], baseline[name] = module.interleaved(
+                        env, baseline_env, size
+                    )
+            else:
+                results[name] = module.run(env, size)
         print(
             f"bench: {name} done in {time.monotonic() - started:.0f} s "
-            "(data included, rolled back)",
+            "(building its data included; rolled back)",
             flush=True,
         )
     with open(args.output, "w", encoding="utf-8") as handle:
-        json.dump({"size": args.size, "results": results}, handle, indent=1)
+        json.dump(
+            {"size": args.size, "results": results, "baseline": baseline},
+            handle,
+            indent=1,
+        )
     return 0
 
 
 def main(argv):
     parser = argparse.ArgumentParser(prog="python -m tests.benchmarks")
-    parser.add_argument("--db")
-    parser.add_argument("--config")
+    parser.add_argument("--db", help="a database with loyalty_points")
+    parser.add_argument("--config", help="Odoo's configuration file")
+    parser.add_argument("--baseline-db", help="the same without loyalty_points")
     parser.add_argument("--size", choices=("full", "small"), default="full")
     parser.add_argument("--only", nargs="*", choices=BENCHMARKS)
-    parser.add_argument("--output")
-    parser.add_argument("--report", help="results of the loyalty database")
-    parser.add_argument("--baseline", help="results of the baseline database")
+    parser.add_argument("--output", help="where to write the results (JSON)")
+    parser.add_argument("--report", help="print the report of these results")
     args = parser.parse_args(argv)
     if args.report:
         with open(args.report, encoding="utf-8") as handle:
-            loyalty = json.load(handle)
-        baseline = {"results": {}}
-        if args.baseline:
-            with open(args.baseline, encoding="utf-8") as handle:
-                baseline = json.load(handle)
-        for line in report_lines(loyalty, baseline):
-            print(line)
+            for line in report_lines(json.load(handle)):
+                print(line)
         return 0
     if not (args.db and args.config and args.output):
         parser.error("--db, --config and --output are needed to run benchmarks")

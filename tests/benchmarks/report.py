@@ -9,13 +9,40 @@ def _verdict(ok, small):
     return "within target" if ok else "ABOVE TARGET"
 
 
-def report_lines(loyalty, baseline):
-    small = loyalty.get("size") == "small"
-    results = loyalty["results"]
+def _ratio(ours, base):
+    return f"{ours / base:.3f}x" if base else "n/a"
+
+
+def _accrual_cpu_line(ours, base):
+    """What a loaded machine blurs less: the median of the per-invoice ratios (the
+    invoices ran turn about) and the CPU that Odoo and PostgreSQL used."""
+    pairs = sorted(
+        o / b for o, b in zip(ours["invoice_ms"], base["invoice_ms"], strict=True) if b
+    )
+    median = pairs[len(pairs) // 2] if pairs else 0.0
+    line = (
+        f"accrual: median per-invoice ratio {median:.3f}x; "
+        f"Odoo CPU {ours['odoo_cpu_seconds']:.1f} s "
+        f"(baseline {base['odoo_cpu_seconds']:.1f} s, "
+        f"{_ratio(ours['odoo_cpu_seconds'], base['odoo_cpu_seconds'])})"
+    )
+    if ours.get("pg_cpu_seconds") is not None and base.get("pg_cpu_seconds"):
+        line += (
+            f", PostgreSQL CPU {ours['pg_cpu_seconds']:.1f} s "
+            f"(baseline {base['pg_cpu_seconds']:.1f} s, "
+            f"{_ratio(ours['pg_cpu_seconds'], base['pg_cpu_seconds'])})"
+        )
+    return line
+
+
+def report_lines(run):
+    """The lines of the results of ``python -m tests.benchmarks``."""
+    small = run.get("size") == "small"
+    results, baseline = run["results"], run.get("baseline", {})
     lines = []
     if "accrual" in results:
         ours = results["accrual"]
-        base = baseline["results"].get("accrual")
+        base = baseline.get("accrual")
         if base:
             ratio = ours["seconds"] / base["seconds"]
             lines.append(
@@ -29,10 +56,13 @@ def report_lines(loyalty, baseline):
                 f"(baseline {base['post_seconds']:.1f} s), "
                 f"pay {ours['pay_seconds']:.1f} s "
                 f"(baseline {base['pay_seconds']:.1f} s), "
+                f"queries per invoice {ours['queries_per_invoice']:.1f} "
+                f"(baseline {base['queries_per_invoice']:.1f}); "
                 f"{ours.get('earned', 0)} invoices earned "
                 f"{ours.get('points', 0):.0f} points "
                 f"(expected {ours.get('expected_points', 0):.0f})"
             )
+            lines.append(_accrual_cpu_line(ours, base))
         else:
             lines.append(
                 f"accrual: {ours['invoices']} invoices {ours['seconds']:.1f} s "
