@@ -566,6 +566,110 @@ def lint():
     return failed
 
 
+# --------------------------------------------------------------------------- bench
+# (database, modules installed into it without demo data)
+BENCH_BASE_DB = ("loyalty_bench_base", ["account"])
+BENCH_DB = ("loyalty_bench", ["account", "loyalty_points"])
+
+
+def bench_database(pg, conf, dbname, modules, logfile):
+    """Install ``modules`` without demo data into ``dbname``, or reuse it; a database
+    with loyalty_points is updated when the addons' files changed (as ./dev run)."""
+    stamp_file = os.path.join(STATE, f"{dbname}.addons-digest")
+    digest = addons_digest() if "loyalty_points" in modules else "account"
+    states = None
+    if database_state(pg, dbname) is not None:
+        with contextlib.closing(pg.connect(dbname)) as conn, conn.cursor() as cr:
+            cr.execute(
+                "SELECT name, state FROM ir_module_module WHERE name = ANY(%s)",
+                [modules],
+            )
+            states = dict(cr.fetchall())
+    if states is None or any(states.get(module) != "installed" for module in modules):
+        drop_database(pg, dbname)
+        say(
+            f"database: installing {', '.join(modules)} without demo data into "
+            f"'{dbname}' (a few minutes; log: {logfile})"
+        )
+        seconds = odoo_init(
+            pg,
+            conf,
+            dbname,
+            ["-i", ",".join(modules), "--without-demo=all"],
+            logfile,
+            f"installing {dbname}",
+        )
+        say(f"database: '{dbname}' ready in {seconds:.0f} s")
+    elif (
+        not os.path.exists(stamp_file)
+        or open(stamp_file, encoding="utf-8").read() != digest
+    ):
+        say(f"database: the addons changed, updating them in '{dbname}'")
+        seconds = odoo_init(
+            pg, conf, dbname, ["-u", "loyalty_points"], logfile, f"updating {dbname}"
+        )
+        say(f"database: '{dbname}' updated in {seconds:.0f} s")
+    else:
+        say(f"database: reusing '{dbname}'")
+    with open(stamp_file, "w", encoding="utf-8") as handle:
+        handle.write(digest)
+
+
+def cmd_bench(pg, args):
+    """The speed targets, measured against a database without loyalty_points."""
+    if any(arg != "--small" for arg in args):
+        raise SetupError("usage: ./dev bench [--small]")
+    size = "small" if "--small" in args else "full"
+    pg.ensure()
+    logfile = os.path.join(STATE, "odoo-bench.log")
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(logfile)
+    confs = {}
+    for dbname, modules in (BENCH_BASE_DB, BENCH_DB):
+        confs[dbname] = write_config(pg, f"odoo-{dbname}", 0, logfile, dbname)
+        bench_database(pg, confs[dbname], dbname, modules, logfile)
+        # Earlier runs, rolled back, left dead rows behind: both databases start
+        # clean, with the same statistics, so that PostgreSQL plans alike in both.
+        with contextlib.closing(pg.connect(dbname)) as conn, conn.cursor() as cr:
+            cr.execute("VACUUM ANALYZE")
+    say(
+        f"bench: {size} size; each benchmark builds its data in a transaction that "
+        "is rolled back; the accrual runs in both databases turn about. Timings "
+        "depend on the machine and on what else runs on it "
+        f"(Odoo log: {logfile})"
+    )
+    output = os.path.join(STATE, "bench.json")
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(output)
+    dbname = BENCH_DB[0]
+    cmd = [
+        sys.executable,
+        "-m",
+        "tests.benchmarks",
+        "--db",
+        dbname,
+        "--config",
+        confs[dbname],
+        "--baseline-db",
+        BENCH_BASE_DB[0],
+        "--size",
+        size,
+        "--output",
+        output,
+    ]
+    result = subprocess.run(cmd, cwd=ROOT, env=pg.environ(), check=False)
+    if result.returncode or not os.path.exists(output):
+        raise SetupError(
+            f"the benchmarks failed; the output above and the end of {logfile} say why."
+        )
+    return subprocess.run(
+        [sys.executable, "-m", "tests.benchmarks", "--report", output],
+        cwd=ROOT,
+        env=pg.environ(),
+        check=False,
+    ).returncode
+
+
 def cmd_i18n(pg):
     """Export each addon's .pot from the test database (installed by ./dev test) and
     merge every .po with it, keeping existing translations."""
@@ -613,6 +717,8 @@ def main(argv):
             return cmd_run(pg)
         if command == "test":
             return cmd_test(pg, args)
+        if command == "bench":
+            return cmd_bench(pg, args)
         if command == "i18n":
             return cmd_i18n(pg)
         if command == "shell":

@@ -36,6 +36,8 @@
         "views/account_move_reward_views.xml",
         "views/loyalty_points_program_referral_views.xml",
         "views/res_partner_referral_views.xml",
+        "wizards/loyalty_points_process_wizard_views.xml",
+        "data/ir_cron_backfill.xml",
     ],
     "demo": [
         "demo/loyalty_points_program_demo.xml",

@@ -22,3 +22,4 @@ from . import loyalty_points_reward
 from . import account_move_reward
 from . import loyalty_points_program_referral
 from . import account_move_referral
+from . import loyalty_points_backfill

@@ -1,5 +1,6 @@
 from . import test_accrual
 from . import test_adjust
+from . import test_backfill
 from . import test_books
 from . import test_expiry
 from . import test_i18n

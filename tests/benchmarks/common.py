@@ -1,0 +1,164 @@
+"""Data builders shared by the benchmarks: the program, and partners, ledger entries
+and allocations inserted with set-based SQL (the balance table follows through the
+ledger's statement-level trigger)."""
+
+import statistics
+import time
+
+from odoo import Command, fields
+from odoo.tools import SQL
+
+PROGRAM_VALS = {
+    "state": "on",
+    "date_start": "2020-01-01",
+    "rate_type": "per_currency",
+    "rate": 2.0,
+    "multiplier": 1.0,
+    "mode": "transaction",
+    "min_amount": 0.0,
+    "amount_basis": "untaxed",
+    "points_rounding": 1.0,
+    "enrolled_only": False,
+    "point_value": 0.01,
+    "pending_hours": 0,
+    "expiry_days": 365,
+}
+
+
+def ensure_program(env, company=None):
+    """The program covering ``company`` (the current one), on, at 2 points per 1.00;
+    None in a database without loyalty_points (the baseline)."""
+    if "loyalty.points.program" not in env:
+        return None
+    company = company or env.company
+    Program = env["loyalty.points.program"]
+    program = Program._program_for_company(company)
+    if program:
+        program.write(PROGRAM_VALS)
+    else:
+        program = Program.create(
+            {
+                **PROGRAM_VALS,
+                "name": "Benchmark Club",
+                "company_ids": [Command.set(company.ids)],
+                "currency_id": company.currency_id.id,
+            }
+        )
+    env.flush_all()
+    return program
+
+
+def reserve_ids(env, table, count):
+    """The first of ``count`` consecutive ids taken from ``table``'s sequence, so
+    that set-based inserts can refer to rows they insert in another statement."""
+    [(sequence,)] = env.execute_query(
+        SQL("SELECT pg_get_serial_sequence(%s, 'id')", table)
+    )
+    [(first,)] = env.execute_query(SQL("SELECT nextval(%s)", sequence))
+    env.execute_query(SQL("SELECT setval(%s, %s)", sequence, first + count - 1))
+    return first
+
+
+def insert_partners(env, count, prefix):
+    """Ids of ``count`` new company partners (their own commercial partner)."""
+    first = reserve_ids(env, "res_partner", count)
+    now = fields.Datetime.now()
+    env.cr.execute(
+        SQL(
+            """
+            INSERT INTO res_partner (id, commercial_partner_id, name, complete_name,
+                   active, is_company, type, autopost_bills,
+                   create_uid, write_uid, create_date, write_date)
+            SELECT %(first)s + g, %(first)s + g, %(prefix)s || g, %(prefix)s || g,
+                   true, true, 'contact', 'ask',
+                   %(uid)s, %(uid)s, %(now)s, %(now)s
+              FROM generate_series(0, %(count)s - 1) g
+            """,
+            first=first,
+            prefix=prefix,
+            count=count,
+            uid=env.uid,
+            now=now,
+        )
+    )
+    env.invalidate_all()
+    return list(range(first, first + count))
+
+
+def insert_entries(env, program, select):
+    """Insert as ledger entries of ``program`` (in the current company) the rows of
+    ``select``, an SQL query with the columns id, partner_id, kind, points, date,
+    available_date, expiry_date; the other NOT NULL columns are filled here."""
+    env.cr.execute(
+        SQL(
+            """
+            INSERT INTO loyalty_points_entry (id, partner_id, program_id, company_id,
+                   kind, points, date, available_date, expiry_date, earn_cycle,
+                   amount_basis, user_id, create_uid, write_uid, create_date,
+                   write_date)
+            SELECT s.id, s.partner_id, %(program)s, %(company)s,
+                   s.kind, s.points, s.date, s.available_date, s.expiry_date, 0,
+                   0, %(uid)s, %(uid)s, %(uid)s, %(now)s, %(now)s
+              FROM (%(select)s) s
+            """,
+            program=program.id,
+            company=env.company.id,
+            uid=env.uid,
+            now=fields.Datetime.now(),
+            select=select,
+        )
+    )
+
+
+def insert_allocations(env, select):
+    """Insert the rows of ``select`` (columns consumer_id, lot_id, points)."""
+    env.cr.execute(
+        SQL(
+            """
+            INSERT INTO loyalty_points_allocation (consumer_id, lot_id, points,
+                   create_uid, write_uid, create_date, write_date)
+            SELECT s.consumer_id, s.lot_id, s.points,
+                   %(uid)s, %(uid)s, %(now)s, %(now)s
+              FROM (%(select)s) s
+            """,
+            uid=env.uid,
+            now=fields.Datetime.now(),
+            select=select,
+        )
+    )
+
+
+def analyze(env):
+    """Planner statistics for the tables the benchmarks filled, as autovacuum keeps
+    them in a live database (ANALYZE sees this transaction's own rows)."""
+    env.invalidate_all()
+    env.cr.execute(
+        "ANALYZE res_partner, loyalty_points_entry, loyalty_points_allocation, "
+        "loyalty_points_balance"
+    )
+
+
+def entry_sum(env, partner_ids):
+    """SUM(points) of the ledger per partner of ``partner_ids``."""
+    rows = env.execute_query(
+        SQL(
+            """SELECT partner_id, SUM(points) FROM loyalty_points_entry
+                WHERE partner_id = ANY(%s) GROUP BY partner_id""",
+            list(partner_ids),
+        )
+    )
+    return {partner_id: float(points) for partner_id, points in rows}
+
+
+def timed(function, repeat):
+    """(result of the last call, [milliseconds of each call])."""
+    result, times = None, []
+    for _i in range(repeat):
+        started = time.perf_counter()
+        result = function()
+        times.append((time.perf_counter() - started) * 1000.0)
+    return result, times
+
+
+def median(values):
+    return statistics.median(values) if values else 0.0

@@ -1,0 +1,78 @@
+"""The benchmarks of ./dev bench, run at a tiny size: they build sane data and
+measure what they claim to."""
+
+from odoo.tests import TransactionCase
+from odoo.tools import SQL
+
+from .benchmarks import accrual, balance, expiry, search
+
+
+class TestBenchmarksSmoke(TransactionCase):
+    # Odoo tags only classes under odoo.addons; these cross-addon tests live outside.
+    test_tags = {"standard", "post_install"}
+    test_module = "loyalty_points_tests"
+
+    def _ledger_matches_balances(self, name_prefix):
+        """Every benchmark partner's balance row equals the SUM of its entries."""
+        rows = self.env.execute_query_dict(
+            SQL(
+                """
+                SELECT p.id, COALESCE(SUM(e.points), 0) AS ledger,
+                       (SELECT b.points FROM loyalty_points_balance b
+                         WHERE b.partner_id = p.id) AS balance
+                  FROM res_partner p
+                  LEFT JOIN loyalty_points_entry e ON e.partner_id = p.id
+                 WHERE p.name LIKE %s
+                 GROUP BY p.id
+                """,
+                name_prefix + "%",
+            )
+        )
+        self.assertTrue(rows)
+        for row in rows:
+            self.assertEqual(row["ledger"], row["balance"] or 0, row)
+        return rows
+
+    def test_accrual(self):
+        """The accrual benchmark posts and pays its invoices and they earn points."""
+        result = accrual.run(self.env, 20)
+        self.assertEqual(result["invoices"], 20)
+        self.assertEqual(result["paid"], 20)
+        self.assertTrue(result["loyalty_points"])
+        self.assertEqual(result["earned"], 20)
+        self.assertGreater(result["points"], 0)
+        self.assertEqual(result["points"], result["expected_points"])
+        self.assertGreater(result["seconds"], 0)
+
+    def test_expiry(self):
+        """The expiry benchmark writes its entries, the balances follow them, and
+        the job (when it exists) expires exactly the lots past their date, once."""
+        result = expiry.run(self.env, 2000)
+        entries = self.env["loyalty.points.entry"].search_count(
+            [("partner_id.name", "=like", "Benchmark expiry customer %")]
+        )
+        self.assertGreaterEqual(entries, 2000)
+        self.assertGreater(result["expected"], 0)
+        self._ledger_matches_balances("Benchmark expiry customer ")
+        if result["available"]:
+            self.assertEqual(result["expired"], result["expected"])
+            self.assertEqual(result["second_run_expired"], 0)
+
+    def test_balance(self):
+        """The balance read equals the SUM of the partner's entries."""
+        result = balance.run(self.env, 2000)
+        self.assertEqual(result["entries"], 2000)
+        self.assertEqual(result["balance"], result["expected"])
+        self.assertGreater(result["balance"], 0)
+        self.assertGreater(result["pending"], 0, "the ten newest lots are pending")
+        self.assertGreater(result["median_ms"], 0)
+        self._ledger_matches_balances("Benchmark balance customer ")
+
+    def test_search(self):
+        """The search finds exactly the partners whose ledger reaches the threshold."""
+        result = search.run(self.env, 2000)
+        self.assertGreater(result["expected"], 0)
+        self.assertLess(result["expected"], 2000)
+        self.assertEqual(result["found"], result["expected"])
+        self.assertTrue(result["exact"])
+        self.assertGreater(result["median_ms"], 0)
