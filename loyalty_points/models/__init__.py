@@ -13,13 +13,6 @@ from . import account_move_line
 from . import account_partial_reconcile
 from . import account_payment
 from . import account_payment_register
-from . import loyalty_points_demo
-from . import account_move_books
-from . import loyalty_points_program_books
 from . import ir_actions_server
 from . import res_config_settings
 from . import loyalty_points_reward
-from . import account_move_reward
-from . import loyalty_points_program_referral
-from . import account_move_referral
-from . import loyalty_points_backfill
