@@ -22,6 +22,9 @@ ROOT = os.environ["LOYALTY_ROOT"]
 STATE = os.environ["LOYALTY_STATE_DIR"]
 ODOO_SRC = os.environ["ODOO_SRC"]
 ADDONS = ["loyalty_points", "loyalty_points_pos", "loyalty_points_portal"]
+# Installed into the test database beside the addons (not dependencies of them), to
+# test how the addons work with them: automation rules using "Grant loyalty points".
+TEST_EXTRA = ["base_automation"]
 RUN_DB = os.environ.get("LOYALTY_DB", "loyalty")
 TEST_DB = os.environ.get("LOYALTY_TEST_DB", "loyalty_test")
 PG_VARS = ("PGHOST", "PGPORT", "PGUSER", "PGPASSWORD")
@@ -515,7 +518,7 @@ def cmd_test(pg, pytest_args):
             "database: installing the three addons with demo data into a new "
             f"'{TEST_DB}' (log: {install_log})"
         )
-        args, what = ["-i", ",".join(ADDONS)], "installing the addons"
+        args, what = ["-i", ",".join(ADDONS + TEST_EXTRA)], "installing the addons"
     seconds = odoo_init(pg, conf, TEST_DB, args, install_log, what)
     say(f"database: '{TEST_DB}' ready in {seconds:.0f} s")
 

@@ -226,3 +226,41 @@ class TestServerAction(LoyaltyPointsCommon):
             self._entries(),
             [{"kind": "adjust", "points": 100.0, "reason": "Welcome to the club"}],
         )
+
+
+class TestGrantAutomation(LoyaltyPointsCommon):
+    def test_welcome_points_on_enrolment(self):
+        """An automation rule on enrolment grants welcome points through the action,
+        once per enrolment."""
+        if "base.automation" not in self.env:
+            self.skipTest("base_automation is not installed")
+        Automation = self.env["base.automation"]
+        field = self.env["ir.model.fields"]._get(
+            "res.partner", "loyalty_points_enrolled"
+        )
+        rule = Automation.create(
+            {
+                "name": "Welcome points",
+                "model_id": self.env["ir.model"]._get_id("res.partner"),
+                "trigger": "on_create_or_write",
+                "trigger_field_ids": [Command.set(field.ids)],
+                "filter_pre_domain": "[('loyalty_points_enrolled', '=', False)]",
+                "filter_domain": "[('loyalty_points_enrolled', '=', True)]",
+            }
+        )
+        self.env["ir.actions.server"].create(
+            {
+                "name": "Grant welcome points",
+                "model_id": self.env["ir.model"]._get_id("res.partner"),
+                "base_automation_id": rule.id,
+                "state": "loyalty_points",
+                "loyalty_points_amount": 100,
+                "loyalty_points_reason": "Welcome to the club",
+            }
+        )
+        self.customer.loyalty_points_enrolled = True
+        self.customer.name = "Customer A renamed"  # not an enrolment: nothing more
+        self.assertRecordValues(
+            self._entries(),
+            [{"kind": "adjust", "points": 100.0, "reason": "Welcome to the club"}],
+        )
