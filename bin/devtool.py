@@ -577,15 +577,17 @@ def bench_database(pg, conf, dbname, modules, logfile):
     with loyalty_points is updated when the addons' files changed (as ./dev run)."""
     stamp_file = os.path.join(STATE, f"{dbname}.addons-digest")
     digest = addons_digest() if "loyalty_points" in modules else "account"
-    states = None
+    states = {}
     if database_state(pg, dbname) is not None:
         with contextlib.closing(pg.connect(dbname)) as conn, conn.cursor() as cr:
-            cr.execute(
-                "SELECT name, state FROM ir_module_module WHERE name = ANY(%s)",
-                [modules],
-            )
-            states = dict(cr.fetchall())
-    if states is None or any(states.get(module) != "installed" for module in modules):
+            cr.execute("SELECT to_regclass('ir_module_module')")
+            if cr.fetchone()[0] is not None:
+                cr.execute(
+                    "SELECT name, state FROM ir_module_module WHERE name = ANY(%s)",
+                    [modules],
+                )
+                states = dict(cr.fetchall())
+    if any(states.get(module) != "installed" for module in modules):
         drop_database(pg, dbname)
         say(
             f"database: installing {', '.join(modules)} without demo data into "
