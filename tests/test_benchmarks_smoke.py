@@ -66,6 +66,7 @@ class TestBenchmarksSmoke(TransactionCase):
         self.assertGreater(result["balance"], 0)
         self.assertGreater(result["pending"], 0, "the ten newest lots are pending")
         self.assertGreater(result["median_ms"], 0)
+        self.assertGreater(result["cold_median_ms"], 0)
         self._ledger_matches_balances("Benchmark balance customer ")
 
     def test_search(self):

@@ -4,9 +4,10 @@ work in a database without loyalty_points: the accrual's overhead.
 Each invoice is posted, then paid in full through the register-payment wizard on the
 company's first bank journal, one at a time as at a counter. The invoices (two lines,
 no taxes) are created as drafts first, outside the measure; a few more are posted and
-paid first, outside it too, to warm the caches up. ``interleaved`` runs the same work
-in two databases turn about, invoice by invoice, so that whatever else the machine
-does weighs on both alike."""
+paid first, outside it too, to warm the caches up. Each invoice is handled as a
+request would: it starts with an empty cache and ends with what waits for the commit.
+``interleaved`` runs the same work in two databases turn about, invoice by invoice, so
+that whatever else the machine does weighs on both alike."""
 
 import os
 import time

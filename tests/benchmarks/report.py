@@ -91,6 +91,7 @@ def report_lines(run):
             f"{ours['median_ms']:.2f} ms of {ours['reads']} "
             f"(max {ours['max_ms']:.2f} ms; target <= {balance.TARGET_MS:.0f} ms; "
             f"{_verdict(ours['median_ms'] <= balance.TARGET_MS, small)}); "
+            f"with the whole cache invalidated {ours['cold_median_ms']:.2f} ms; "
             f"balance {ours['balance']:.0f} = ledger {ours['expected']:.0f}"
         )
     if "search" in results:
