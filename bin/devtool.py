@@ -571,8 +571,14 @@ def lint():
 
 # --------------------------------------------------------------------------- bench
 # (database, modules installed into it without demo data)
-BENCH_BASE_DB = ("loyalty_bench_base", ["account"])
-BENCH_DB = ("loyalty_bench", ["account", "loyalty_points"])
+BENCH_BASE_DB = (
+    os.environ.get("LOYALTY_BENCH_BASE_DB", "loyalty_bench_base"),
+    ["account"],
+)
+BENCH_DB = (
+    os.environ.get("LOYALTY_BENCH_DB", "loyalty_bench"),
+    ["account", "loyalty_points"],
+)
 
 
 def bench_database(pg, conf, dbname, modules, logfile):
@@ -640,8 +646,8 @@ def cmd_bench(pg, args):
             cr.execute("VACUUM FULL ANALYZE")
     say(
         f"bench: {size} size; each benchmark builds its data in a transaction that "
-        "is rolled back; the accrual runs in both databases turn about. Timings "
-        "depend on the machine and on what else runs on it "
+        "is rolled back; the accrual and the redeem run in both databases turn "
+        "about. Timings depend on the machine and on what else runs on it "
         f"(Odoo log: {logfile})"
     )
     output = os.path.join(STATE, "bench.json")

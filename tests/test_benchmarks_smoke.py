@@ -4,7 +4,7 @@ measure what they claim to."""
 from odoo.tests import TransactionCase
 from odoo.tools import SQL
 
-from .benchmarks import accrual, balance, expiry, search
+from .benchmarks import accrual, balance, expiry, redeem, search
 
 
 class TestBenchmarksSmoke(TransactionCase):
@@ -77,3 +77,22 @@ class TestBenchmarksSmoke(TransactionCase):
         self.assertEqual(result["found"], result["expected"])
         self.assertTrue(result["exact"])
         self.assertGreater(result["median_ms"], 0)
+
+    def test_redeem(self):
+        """The redeem benchmark pays each invoice half with points, half in cash: one
+        redeem entry of 5,000 points per invoice, booked against the liability, and
+        balances that stay the SUM of the ledger."""
+        result = redeem.run(self.env, 10)
+        self.assertEqual(result["invoices"], 10)
+        self.assertEqual(result["paid"], 10)
+        self.assertEqual(result["points_payments"], 10)
+        self.assertEqual(result["redeemed_invoices"], 10)
+        self.assertEqual(result["redeem_entries"], 10)
+        self.assertEqual(result["wrong_redemptions"], 0)
+        self.assertEqual(result["redeemed_points"], 50_000)
+        self.assertEqual(result["expected_points"], 50_000)
+        self.assertEqual(result["earned_points"], 0, "tickets paid with points")
+        self.assertEqual(result["liability_booked"], 500.0)
+        self.assertEqual(result["expected_liability"], 500.0)
+        self.assertEqual(result["balance_mismatches"], 0)
+        self.assertGreater(result["pay_seconds"], 0)

@@ -4,8 +4,9 @@
                                [--size full|small] [--only NAME ...] --output RESULTS
     python -m tests.benchmarks --report RESULTS
 
-With ``--baseline-db`` (a database without loyalty_points), the accrual benchmark runs
-the same work in both databases turn about, invoice by invoice, in this one process,
+With ``--baseline-db`` (a database without loyalty_points), the benchmarks that define
+``interleaved`` (accrual, redeem) run the same work in both databases turn about,
+invoice by invoice, in this one process,
 so that the load of the machine weighs on both alike. Each benchmark runs in its own
 transaction, rolled back at its end: the databases are left as they were and can be
 reused. ``./dev bench`` calls both forms.
@@ -47,12 +48,13 @@ def run_benchmarks(args):
         module = importlib.import_module(f"{__package__}.{name}")
         size = module.SIZES[args.size]
         where = f"'{args.db}'"
-        if name == "accrual" and baseline_registry:
+        turn_about = baseline_registry and hasattr(module, "interleaved")
+        if turn_about:
             where += f" and '{args.baseline_db}' turn about"
         print(f"bench: {name} at size {size} in {where}...", flush=True)
         started = time.monotonic()
         with _environment(registry) as env:
-            if name == "accrual" and baseline_registry:
+            if turn_about:
                 with _environment(baseline_registry) as baseline_env:
                     results[name], baseline[name] = module.interleaved(
                         env, baseline_env, size

@@ -1,6 +1,6 @@
 """One line per measurement, with the baseline, the ratio and the issue's target."""
 
-from . import accrual, balance, expiry, search
+from . import accrual, balance, expiry, redeem, search
 
 
 def _verdict(ok, small):
@@ -13,7 +13,7 @@ def _ratio(ours, base):
     return f"{ours / base:.3f}x" if base else "n/a"
 
 
-def _accrual_cpu_line(ours, base):
+def _accrual_cpu_line(ours, base, name="accrual"):
     """What a loaded machine blurs less: the median of the per-invoice ratios (the
     invoices ran turn about) and the CPU that Odoo and PostgreSQL used."""
     pairs = sorted(
@@ -21,7 +21,7 @@ def _accrual_cpu_line(ours, base):
     )
     median = pairs[len(pairs) // 2] if pairs else 0.0
     line = (
-        f"accrual: median per-invoice ratio {median:.3f}x; "
+        f"{name}: median per-invoice ratio {median:.3f}x; "
         f"Odoo CPU {ours['odoo_cpu_seconds']:.1f} s "
         f"(baseline {base['odoo_cpu_seconds']:.1f} s, "
         f"{_ratio(ours['odoo_cpu_seconds'], base['odoo_cpu_seconds'])})"
@@ -103,4 +103,39 @@ def report_lines(run):
             f"{_verdict(ours['median_ms'] <= search.TARGET_MS, small)}); "
             f"{ours['found']} found, {ours['expected']} expected"
         )
+    if "redeem" in results:
+        lines += _redeem_lines(results["redeem"], baseline.get("redeem"), small)
     return lines
+
+
+def _redeem_lines(ours, base, small):
+    checks = (
+        f"{ours.get('redeem_entries', 0)} redeem entries for "
+        f"{ours.get('redeemed_invoices', 0)} invoices "
+        f"({ours.get('wrong_redemptions', 0)} wrong), "
+        f"{ours.get('redeemed_points', 0):.0f} points "
+        f"(expected {ours.get('expected_points', 0):.0f}), "
+        f"liability debited {ours.get('liability_booked', 0):.2f} "
+        f"(expected {ours.get('expected_liability', 0):.2f}), "
+        f"{ours.get('balance_mismatches', 0)} balances off their ledger"
+    )
+    if not base:
+        return [
+            f"redeem: {ours['invoices']} invoices {ours['seconds']:.1f} s "
+            f"(no baseline); {checks}"
+        ]
+    ratio = ours["seconds"] / base["seconds"]
+    return [
+        f"redeem: {ours['invoices']} invoices {ours['seconds']:.1f} s "
+        f"baseline {base['seconds']:.1f} s ratio {ratio:.3f}x "
+        f"(target <= {redeem.TARGET_RATIO:.2f}x; "
+        f"{_verdict(ratio <= redeem.TARGET_RATIO, small)})",
+        f"redeem: post {ours['post_seconds']:.1f} s "
+        f"(baseline {base['post_seconds']:.1f} s), "
+        f"pay half with points, half in cash {ours['pay_seconds']:.1f} s "
+        f"(baseline all in cash {base['pay_seconds']:.1f} s), "
+        f"queries per invoice {ours['queries_per_invoice']:.1f} "
+        f"(baseline {base['queries_per_invoice']:.1f}); "
+        f"{ours['paid']} paid; {checks}",
+        _accrual_cpu_line(ours, base, "redeem"),
+    ]
