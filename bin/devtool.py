@@ -581,12 +581,16 @@ BENCH_DB = (
 )
 
 
+BENCH_DIGEST_KEY = "loyalty_points.bench_addons_digest"
+
+
 def bench_database(pg, conf, dbname, modules, logfile):
     """Install ``modules`` without demo data into ``dbname``, or reuse it; a database
-    with loyalty_points is updated when the addons' files changed (as ./dev run)."""
-    stamp_file = os.path.join(STATE, f"{dbname}.addons-digest")
-    digest = addons_digest() if "loyalty_points" in modules else "account"
-    states = {}
+    with loyalty_points is updated when the addons' files changed (as ./dev run).
+    The digest of the addons it holds is kept in the database itself, since other
+    checkouts may use the same PostgreSQL."""
+    digest = addons_digest()
+    states, stamp = {}, None
     if database_state(pg, dbname) is not None:
         with contextlib.closing(pg.connect(dbname)) as conn, conn.cursor() as cr:
             cr.execute("SELECT to_regclass('ir_module_module')")
@@ -596,8 +600,29 @@ def bench_database(pg, conf, dbname, modules, logfile):
                     [modules],
                 )
                 states = dict(cr.fetchall())
-    if any(states.get(module) != "installed" for module in modules):
+                cr.execute(
+                    "SELECT value FROM ir_config_parameter WHERE key = %s",
+                    [BENCH_DIGEST_KEY],
+                )
+                stamp = (cr.fetchone() or [None])[0]
+    install = any(states.get(module) != "installed" for module in modules)
+    if not install and "loyalty_points" in modules and stamp != digest:
+        say(f"database: the addons changed, updating them in '{dbname}'")
+        try:
+            seconds = odoo_init(
+                pg, conf, dbname, ["-u", "loyalty_points"], logfile, "updating"
+            )
+            say(f"database: '{dbname}' updated in {seconds:.0f} s")
+        except SetupError:
+            # E.g. a checkout of older addons than the ones the database holds.
+            say(f"database: the update failed, so '{dbname}' is made anew")
+            install = True
+    elif not install:
+        say(f"database: reusing '{dbname}'")
+    if install:
         drop_database(pg, dbname)
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(logfile)  # its errors are those of the failed update
         say(
             f"database: installing {', '.join(modules)} without demo data into "
             f"'{dbname}' (a few minutes; log: {logfile})"
@@ -611,19 +636,15 @@ def bench_database(pg, conf, dbname, modules, logfile):
             f"installing {dbname}",
         )
         say(f"database: '{dbname}' ready in {seconds:.0f} s")
-    elif (
-        not os.path.exists(stamp_file)
-        or open(stamp_file, encoding="utf-8").read() != digest
-    ):
-        say(f"database: the addons changed, updating them in '{dbname}'")
-        seconds = odoo_init(
-            pg, conf, dbname, ["-u", "loyalty_points"], logfile, f"updating {dbname}"
-        )
-        say(f"database: '{dbname}' updated in {seconds:.0f} s")
-    else:
-        say(f"database: reusing '{dbname}'")
-    with open(stamp_file, "w", encoding="utf-8") as handle:
-        handle.write(digest)
+    if "loyalty_points" in modules:
+        with contextlib.closing(pg.connect(dbname)) as conn, conn.cursor() as cr:
+            cr.execute(
+                """INSERT INTO ir_config_parameter (key, value, create_date,
+                          write_date)
+                   VALUES (%s, %s, now() at time zone 'utc', now() at time zone 'utc')
+                   ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value""",
+                [BENCH_DIGEST_KEY, digest],
+            )
 
 
 def cmd_bench(pg, args):
