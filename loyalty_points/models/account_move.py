@@ -519,30 +519,7 @@ class AccountMove(models.Model):
                     reward=reward.name,
                 )
             )
-        if program.state == "off":
-            raise UserError(
-                _(
-                    "The loyalty program %(program)s is off: rewards cannot be "
-                    "redeemed.",
-                    program=program.name,
-                )
-            )
-        if program.state == "test" and channel != "backend":
-            raise UserError(
-                _(
-                    "The loyalty program %(program)s is in test mode: customers cannot "
-                    "redeem rewards yet.",
-                    program=program.name,
-                )
-            )
-        if not program.min_redemption:
-            raise UserError(
-                _(
-                    "Redemptions are paused: the minimum redemption of %(program)s is "
-                    "0. Set a minimum to allow them again.",
-                    program=program.name,
-                )
-            )
+        program._check_spending_open(channel)
         return program
 
     def _loyalty_points_prepare_reward_line_vals(self, reward):

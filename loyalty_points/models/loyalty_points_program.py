@@ -399,11 +399,11 @@ class LoyaltyPointsProgram(models.Model):
             rounding_method="UP",
         )
 
-    def _check_redemption(self, partner, points, amount, channel="backend"):
-        """The rules of paying with points, in one place for every channel
-        (``backend``, ``pos``, ``portal``). Call it under ``_lock_balances``."""
+    def _check_spending_open(self, channel="backend"):
+        """Whether points can be spent at all now, on this channel (``backend``,
+        ``pos``, ``portal``): the program is on (staff may also spend in test mode)
+        and redemptions are not paused. Shared by points payments and rewards."""
         self.ensure_one()
-        rounding = self.currency_id.rounding
         if self.state == "off":
             raise UserError(
                 _(
@@ -419,10 +419,6 @@ class LoyaltyPointsProgram(models.Model):
                     program=self.name,
                 )
             )
-        if float_compare(amount, 0.0, precision_rounding=rounding) <= 0:
-            raise UserError(
-                _("The amount to pay with points must be greater than zero.")
-            )
         if not self.min_redemption:
             raise UserError(
                 _(
@@ -430,6 +426,16 @@ class LoyaltyPointsProgram(models.Model):
                     "%(program)s is 0. Set a minimum to allow it again.",
                     program=self.name,
                 )
+            )
+
+    def _check_redemption(self, partner, points, amount, channel="backend"):
+        """The rules of paying with points, in one place for every channel
+        (``backend``, ``pos``, ``portal``). Call it under ``_lock_balances``."""
+        self._check_spending_open(channel)
+        rounding = self.currency_id.rounding
+        if float_compare(amount, 0.0, precision_rounding=rounding) <= 0:
+            raise UserError(
+                _("The amount to pay with points must be greater than zero.")
             )
         if float_compare(amount, self.min_redemption, precision_rounding=rounding) < 0:
             raise UserError(

@@ -187,18 +187,19 @@ class Workload:
         return result
 
 
-def run(env, size):
-    workload = Workload(env, size)
+def run(env, size, workload_class=None):
+    workload = (workload_class or Workload)(env, size)
     workload.warm_up()
     for index in range(size):
         workload.measure(index)
     return workload.result()
 
 
-def interleaved(env, baseline_env, size):
+def interleaved(env, baseline_env, size, workload_class=None):
     """(result, baseline result) of the same work in both databases, turn about:
     invoice i in one then in the other, the first one alternating (ABBA)."""
-    ours, base = Workload(env, size), Workload(baseline_env, size)
+    workload_class = workload_class or Workload
+    ours, base = workload_class(env, size), workload_class(baseline_env, size)
     base.warm_up()
     ours.warm_up()
     for index in range(size):

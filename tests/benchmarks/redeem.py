@@ -218,21 +218,9 @@ class Workload(accrual.Workload):
 
 
 def run(env, size):
-    workload = Workload(env, size)
-    workload.warm_up()
-    for index in range(size):
-        workload.measure(index)
-    return workload.result()
+    return accrual.run(env, size, Workload)
 
 
 def interleaved(env, baseline_env, size):
-    """(result, baseline result) of the same work in both databases, turn about:
-    invoice i in one then in the other, the first one alternating (ABBA)."""
-    ours, base = Workload(env, size), Workload(baseline_env, size)
-    base.warm_up()
-    ours.warm_up()
-    for index in range(size):
-        pair = (base, ours) if index % 2 == 0 else (ours, base)
-        for workload in pair:
-            workload.measure(index)
-    return ours.result(), base.result()
+    """(result, baseline result) of the same work in both databases, turn about."""
+    return accrual.interleaved(env, baseline_env, size, Workload)
