@@ -5,7 +5,7 @@ import math
 from collections import defaultdict
 from datetime import datetime, time, timedelta
 
-from odoo import Command, _, api, fields, models
+from odoo import Command, _, api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import (
     SQL,
@@ -24,6 +24,10 @@ BOOKS_LOCK_KEY = 0x4C505F424F4F  # "LP_BOO"
 
 
 BACKFILL_BATCH = 200
+
+
+# The fields that decide which program covers a company (_program_for_company).
+PROGRAM_LOOKUP_FIELDS = {"company_ids", "active", "sequence"}
 
 
 class LoyaltyPointsProgram(models.Model):
@@ -341,9 +345,27 @@ class LoyaltyPointsProgram(models.Model):
     # ------------------------------------------------------------------ lookups
     @api.model
     def _program_for_company(self, company=None):
-        """The active program covering ``company`` (the current company by default)."""
+        """The active program covering ``company`` (the current company by default).
+
+        Asked on every invoice paid and every balance shown, and changed only when
+        a program is created, archived, deleted or given other companies: the id is
+        kept in the registry's cache, which those changes clear in every worker."""
         company = company or self.env.company
-        return self.sudo().search([("company_ids", "in", company.id)], limit=1)
+        return self.sudo().browse(self._program_id_for_company(company.id))
+
+    @api.model
+    @tools.ormcache("company_id")
+    def _program_id_for_company(self, company_id):
+        # sudo: which program covers a company does not depend on the user.
+        program = self.sudo().search([("company_ids", "in", company_id)], limit=1)
+        return program.id or None
+
+    def _clear_program_cache(self):
+        """Forget which program covers which company, in this worker and, once the
+        transaction commits, in the others. Code that rolls a transaction back
+        calls ``registry.reset_changes()`` as well, as Odoo's requests and jobs do,
+        so that the cache forgets what it learnt in that transaction."""
+        self.env.registry.clear_cache()
 
     # ------------------------------------------------------------------ arithmetic
     def _round_points(self, points):
@@ -377,8 +399,14 @@ class LoyaltyPointsProgram(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         programs = super().create(vals_list)
+        programs._clear_program_cache()
         programs._setup_companies()
         return programs
+
+    def unlink(self):
+        res = super().unlink()
+        self._clear_program_cache()
+        return res
 
     def _setup_companies(self):
         """Give each company of the programs its points journal and accounts.
@@ -741,6 +769,8 @@ class LoyaltyPointsProgram(models.Model):
                         program._books_outstanding(),
                     )
         res = super().write(vals)
+        if PROGRAM_LOOKUP_FIELDS.intersection(vals):
+            self._clear_program_cache()
         if "company_ids" in vals or "book_points" in vals:
             self._setup_companies()
         for program, (old_value, outstanding) in revalue.items():

@@ -33,6 +33,9 @@ def _environment(registry):
         yield odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
     finally:
         cr.rollback()
+        # What the registry's caches learnt in the transaction goes with it, as
+        # after a failed request (the program of a company, for one).
+        registry.reset_changes()
         cr.close()
 
 
