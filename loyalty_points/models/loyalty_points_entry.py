@@ -324,20 +324,16 @@ class LoyaltyPointsEntry(models.Model):
         ids = sorted(set(partners.ids))
         if not ids:
             return
+        # One statement creates the missing rows and locks them all, in the order
+        # of the partners (no deadlock between writers of several customers): the
+        # update that changes nothing takes the same row lock as FOR NO KEY UPDATE.
         self.env.cr.execute(
             SQL(
-                """INSERT INTO loyalty_points_balance (partner_id, program_id, points)
-                   SELECT unnest(%s::int[]), %s, 0
-                   ON CONFLICT DO NOTHING""",
-                ids,
-                program.id,
-            )
-        )
-        self.env.cr.execute(
-            SQL(
-                """SELECT 1 FROM loyalty_points_balance
-                    WHERE program_id = %s AND partner_id = ANY(%s)
-                    ORDER BY partner_id FOR NO KEY UPDATE""",
+                """INSERT INTO loyalty_points_balance AS b
+                          (partner_id, program_id, points)
+                   SELECT p, %s, 0 FROM unnest(%s::int[]) p ORDER BY p
+                   ON CONFLICT (program_id, partner_id)
+                   DO UPDATE SET points = b.points""",
                 program.id,
                 ids,
             )
