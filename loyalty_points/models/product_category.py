@@ -18,17 +18,3 @@ class ProductCategory(models.Model):
         "points per 1.00 of this category. Fixed: points per unit sold. A category "
         "without a parent that says 'As parent category' is eligible.",
     )
-
-    def _loyalty_points_rule(self):
-        """(rule, rate, fixed) that applies to products of this category."""
-        self.ensure_one()
-        category = self
-        while category.loyalty_points_rule == "parent" and category.parent_id:
-            category = category.parent_id
-        if category.loyalty_points_rule == "parent":
-            return ("eligible", 0.0, 0.0)
-        return (
-            category.loyalty_points_rule,
-            category.loyalty_points_rate,
-            category.loyalty_points_fixed,
-        )

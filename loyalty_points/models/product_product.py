@@ -1,6 +1,7 @@
 # Copyright 2026 Loyalty Points contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import models
+from odoo.tools import SQL
 
 LOYALTY_FIELDS = ("loyalty_points_rule", "loyalty_points_rate", "loyalty_points_fixed")
 
@@ -15,3 +16,47 @@ class ProductProduct(models.Model):
         if loyalty:
             self.product_tmpl_id.write(loyalty)
         return super().write(vals)
+
+    def _loyalty_points_rules(self):
+        """{product id: (rule, rate, fixed)} that applies to each product: its
+        template's rule, else its category's, else the nearest parent category's
+        that has one; a product whose categories all follow their parent is
+        eligible. One query whatever the depth of the categories (every paid
+        invoice asks it)."""
+        if not self:
+            return {}
+        self.env["product.product"].flush_model(["product_tmpl_id"])
+        self.env["product.template"].flush_model([*LOYALTY_FIELDS, "categ_id"])
+        self.env["product.category"].flush_model([*LOYALTY_FIELDS, "parent_id"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                WITH RECURSIVE chain AS (
+                    SELECT p.id AS product_id, t.loyalty_points_rule AS rule,
+                           t.loyalty_points_rate AS rate,
+                           t.loyalty_points_fixed AS fixed,
+                           t.categ_id AS next_id, 0 AS depth
+                      FROM product_product p
+                      JOIN product_template t ON t.id = p.product_tmpl_id
+                     WHERE p.id = ANY(%s)
+                    UNION ALL
+                    SELECT chain.product_id, c.loyalty_points_rule,
+                           c.loyalty_points_rate, c.loyalty_points_fixed,
+                           c.parent_id, chain.depth + 1
+                      FROM chain
+                      JOIN product_category c ON c.id = chain.next_id
+                     WHERE chain.rule IN ('category', 'parent')
+                )
+                SELECT DISTINCT ON (product_id) product_id, rule, rate, fixed
+                  FROM chain
+                 ORDER BY product_id, depth DESC
+                """,
+                self.ids,
+            )
+        )
+        return {
+            product_id: (rule, float(rate or 0.0), float(fixed or 0.0))
+            if rule not in ("category", "parent")
+            else ("eligible", 0.0, 0.0)
+            for product_id, rule, rate, fixed in rows
+        }

@@ -19,17 +19,6 @@ class ProductTemplate(models.Model):
         "unit sold.",
     )
 
-    def _loyalty_points_rule(self):
-        """(rule, rate, fixed) that applies to this product."""
-        self.ensure_one()
-        if self.loyalty_points_rule == "category":
-            return self.categ_id._loyalty_points_rule()
-        return (
-            self.loyalty_points_rule,
-            self.loyalty_points_rate,
-            self.loyalty_points_fixed,
-        )
-
     def action_loyalty_points_exclude(self):
         """Bulk action: the selected products earn no points from now on."""
         self.write({"loyalty_points_rule": "excluded"})
