@@ -155,6 +155,10 @@ class AccountMove(models.Model):
         self.ensure_one()
         Entry = self.env["loyalty.points.entry"].sudo()
         existing = Entry.search(self._loyalty_points_accrual_domain(), order="id")
+        if not existing and not (
+            self.state == "posted" and self.payment_state in CLOSED
+        ):
+            return  # nothing earned yet, nothing to earn before it is paid
         program = existing[-1:].program_id or self.env[
             "loyalty.points.program"
         ]._program_for_company(self.company_id)
@@ -173,11 +177,12 @@ class AccountMove(models.Model):
             float_is_zero(net_points, precision_digits=4)
             and float_is_zero(net_basis, precision_digits=4)
         )
-        spend, lines, reason = self._loyalty_points_spend(program)
+        rules = self.invoice_line_ids.product_id._loyalty_points_rules()
+        spend, lines, reason = self._loyalty_points_spend(program, rules)
         if not active:
             if program.state == "off" or float_is_zero(spend, precision_digits=4):
                 return
-            points = self._loyalty_points_fresh(program, spend, lines)
+            points = self._loyalty_points_fresh(program, spend, lines, rules)
             if (
                 float_is_zero(points, precision_digits=4)
                 and program.mode == "transaction"
@@ -255,12 +260,12 @@ class AccountMove(models.Model):
         )
         return float(rows[0][0])
 
-    def _loyalty_points_fresh(self, program, spend, lines):
+    def _loyalty_points_fresh(self, program, spend, lines, rules):
         """Points a ticket earns now with ``spend`` in the program's default rate and
         per-line custom rates or fixed points (transaction mode), before rounding."""
         if program.mode == "cumulative":
             return 0.0
-        default, direct = self._loyalty_points_line_split(program, lines)
+        default, direct = self._loyalty_points_line_split(program, lines, rules)
         total = default + direct
         if float_is_zero(total, precision_digits=4):
             return 0.0
@@ -268,18 +273,14 @@ class AccountMove(models.Model):
         ratio = spend / total
         points = program._points_for_basis(
             default * ratio
-        ) + self._loyalty_points_direct(program, lines, ratio)
+        ) + self._loyalty_points_direct(program, lines, rules, ratio)
         return points * program.multiplier
 
-    def _loyalty_points_line_split(self, program, lines):
+    def _loyalty_points_line_split(self, program, lines, rules):
         """(amount at the default rate, amount at a custom rate or fixed) of lines."""
         default = direct = 0.0
         for line in lines:
-            rule = (
-                line.product_id.product_tmpl_id._loyalty_points_rule()[0]
-                if line.product_id
-                else "eligible"
-            )
+            rule = rules[line.product_id.id][0] if line.product_id else "eligible"
             amount = self._loyalty_points_line_amount(program, line)
             if rule == "eligible" or program.mode == "cumulative":
                 default += amount
@@ -287,12 +288,12 @@ class AccountMove(models.Model):
                 direct += amount
         return default, direct
 
-    def _loyalty_points_direct(self, program, lines, ratio):
+    def _loyalty_points_direct(self, program, lines, rules, ratio):
         points = 0.0
         for line in lines:
             if not line.product_id:
                 continue
-            rule, rate, fixed = line.product_id.product_tmpl_id._loyalty_points_rule()
+            rule, rate, fixed = rules[line.product_id.id]
             if rule == "custom_rate":
                 points += self._loyalty_points_line_amount(program, line) * ratio * rate
             elif rule == "fixed":
@@ -313,22 +314,26 @@ class AccountMove(models.Model):
             self.invoice_date or self.date or fields.Date.today(),
         )
 
-    def _loyalty_points_eligible_lines(self, program):
+    def _loyalty_points_eligible_lines(self, rules=None):
+        """The product lines that earn points; ``rules`` are the products' rules
+        (``product.product._loyalty_points_rules``) when the caller has them."""
         lines = self.invoice_line_ids.filtered(
             lambda line: line.display_type == "product"
         )
+        if rules is None:
+            rules = lines.product_id._loyalty_points_rules()
         return lines.filtered(
             lambda line: not line.product_id
-            or line.product_id.product_tmpl_id._loyalty_points_rule()[0] != "excluded"
+            or rules[line.product_id.id][0] != "excluded"
         )
 
-    def _loyalty_points_spend(self, program):
+    def _loyalty_points_spend(self, program, rules):
         """(eligible spend that earns now, eligible lines, reason) of this invoice:
         the eligible lines' amount net of its credit notes, times the share paid
         through journals that earn. 0 unless the invoice is posted and paid."""
         self.ensure_one()
         partner = self.commercial_partner_id
-        lines = self._loyalty_points_eligible_lines(program)
+        lines = self._loyalty_points_eligible_lines(rules)
         if self.state == "cancel":
             return 0.0, lines, _("Invoice cancelled")
         if self.state != "posted":
@@ -352,7 +357,9 @@ class AccountMove(models.Model):
         earning_paid = other_paid = points_paid = 0.0
         refunds = defaultdict(float)
         for move, journal, amount in self._loyalty_points_partials():
-            if move.move_type == "out_refund":
+            if amount is None:  # a credit note that reverses the whole invoice
+                refunds[move] = 1.0
+            elif move.move_type == "out_refund":
                 refunds[move] = max(
                     refunds[move], amount / abs(move.amount_total_signed or 1.0)
                 )
@@ -364,16 +371,8 @@ class AccountMove(models.Model):
                 other_paid += amount
         if points_paid and program.points_paid_earning == "none":
             return 0.0, lines, _("Paid with points")
-        for refund in self.env["account.move"].search(
-            [
-                ("reversed_entry_id", "=", self.id),
-                ("state", "=", "posted"),
-                ("move_type", "=", "out_refund"),
-            ]
-        ):
-            refunds[refund] = 1.0
         for refund, fraction in refunds.items():
-            refund_lines = refund._loyalty_points_eligible_lines(program)
+            refund_lines = refund._loyalty_points_eligible_lines()
             eligible -= fraction * sum(
                 refund._loyalty_points_line_amount(program, line)
                 for line in refund_lines
@@ -398,14 +397,17 @@ class AccountMove(models.Model):
 
     def _loyalty_points_partials(self):
         """[(counterpart move, journal, amount in company currency)] reconciled with
-        this move's receivable lines."""
+        this move's receivable lines, then [(credit note, its journal, None)] for
+        the posted credit notes that reverse this move whole. One query: every
+        payment of an invoice asks it."""
         self.ensure_one()
         receivable = self.line_ids.filtered(
             lambda line: line.account_id.account_type == "asset_receivable"
         )
-        if not receivable:
-            return []
         self.env["account.partial.reconcile"].flush_model()
+        self.env["account.move"].flush_model(
+            ["reversed_entry_id", "state", "move_type", "journal_id"]
+        )
         rows = self.env.execute_query(
             SQL(
                 """
@@ -414,22 +416,31 @@ class AccountMove(models.Model):
                        part.amount
                   FROM account_partial_reconcile part
                   JOIN account_move_line counterpart
-                    ON counterpart.id = CASE WHEN part.debit_move_id IN %(lines)s
+                    ON counterpart.id = CASE WHEN part.debit_move_id = ANY(%(lines)s)
                                              THEN part.credit_move_id
                                              ELSE part.debit_move_id END
                   JOIN account_move cmove ON cmove.id = counterpart.move_id
                   LEFT JOIN account_payment pay ON pay.id = cmove.origin_payment_id
-                 WHERE (part.debit_move_id IN %(lines)s
-                        OR part.credit_move_id IN %(lines)s)
+                 WHERE (part.debit_move_id = ANY(%(lines)s)
+                        OR part.credit_move_id = ANY(%(lines)s))
                    AND counterpart.move_id != %(move)s
+                UNION ALL
+                SELECT refund.id, refund.journal_id, NULL
+                  FROM account_move refund
+                 WHERE refund.reversed_entry_id = %(move)s
+                   AND refund.state = 'posted' AND refund.move_type = 'out_refund'
                 """,
-                lines=tuple(receivable.ids),
+                lines=receivable.ids,
                 move=self.id,
             )
         )
         Move, Journal = self.env["account.move"], self.env["account.journal"]
         return [
-            (Move.browse(move_id), Journal.browse(journal_id), float(amount))
+            (
+                Move.browse(move_id),
+                Journal.browse(journal_id),
+                None if amount is None else float(amount),
+            )
             for move_id, journal_id, amount in rows
         ]
 

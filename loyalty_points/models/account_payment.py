@@ -225,6 +225,8 @@ class AccountPayment(models.Model):
         in points, gave) and the balance left, when the company asks for it. Not
         while the program is in test: customers see nothing of it yet. Customers
         without an e-mail address are skipped."""
+        if not any(self.company_id.mapped("loyalty_points_mail_after_payment")):
+            return
         template = self.env.ref(PAYMENT_TEMPLATE, raise_if_not_found=False)
         if not template:
             return

@@ -206,11 +206,14 @@ class ResPartner(models.Model):
         partner = self.commercial_partner_id
         self.env["loyalty.points.entry"].flush_model()
         self.env["loyalty.points.allocation"].flush_model()
-        spendable, remaining = self.env.execute_query(
+        spendable, remaining, balance = self.env.execute_query(
             SQL(
                 """
                 SELECT COALESCE(SUM(remaining) FILTER (WHERE spendable), 0),
-                       COALESCE(SUM(remaining), 0)
+                       COALESCE(SUM(remaining), 0),
+                       (SELECT b.points FROM loyalty_points_balance b
+                         WHERE b.partner_id = %(partner)s
+                           AND b.program_id = %(program)s)
                   FROM (SELECT e.points - COALESCE(SUM(a.points), 0) AS remaining,
                                e.available_date <= %(now)s
                                AND (e.expiry_date IS NULL OR e.expiry_date >= %(today)s)
@@ -227,10 +230,7 @@ class ResPartner(models.Model):
                 program=program.id,
             )
         )[0]
-        balance = partner._loyalty_points_amounts(program).get(partner.id, (0.0, 0.0))[
-            0
-        ]
-        debt = max(float(remaining) - balance, 0.0)
+        debt = max(float(remaining) - float(balance or 0.0), 0.0)
         return float(spendable) - debt
 
     def _loyalty_points_has_balance(self, program, points):
