@@ -64,6 +64,31 @@ class TestProgramSettings(LoyaltyPointsCommon):
             self.env["loyalty.points.program"]._program_for_company(), self.program
         )
 
+    def test_program_lookup_follows_changes(self):
+        """Which program covers a company is cached; archiving, moving to other
+        companies, creating and deleting a program are seen at once."""
+        Program = self.env["loyalty.points.program"]
+        company = self.env.company
+        other = self.env["res.company"].create({"name": "Other centre"})
+        self.assertEqual(Program._program_for_company(company), self.program)
+        self.assertFalse(Program._program_for_company(other))
+        self.program.company_ids = [Command.set(other.ids)]
+        self.assertFalse(Program._program_for_company(company))
+        self.assertEqual(Program._program_for_company(other), self.program)
+        self.program.active = False
+        self.assertFalse(Program._program_for_company(other))
+        second = Program.create(
+            {"name": "Second", "company_ids": [Command.set(company.ids)]}
+        )
+        self.assertEqual(Program._program_for_company(company), second)
+        second.unlink()
+        self.assertFalse(Program._program_for_company(company))
+        # An invoice paid now earns in no program: the deleted one is not used.
+        invoice = self._invoice([100.0])
+        self._pay(invoice)
+        self.assertEqual(invoice.payment_state, "paid")
+        self.assertFalse(invoice.loyalty_points_entry_ids)
+
     def test_custom_rate_needs_a_rate(self):
         """A custom rate of zero, or fixed points of zero, is refused."""
         with self.assertRaises(ValidationError):
