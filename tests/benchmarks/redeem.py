@@ -9,10 +9,9 @@ register-payment wizard: 50.00 in the company's points journal then the rest in 
 first bank journal; in the database without loyalty_points, both halves in the bank
 journal, so that both do the same shape of work. Each customer holds enough points
 beforehand, as one available ``adjust`` lot written with set-based SQL outside the
-measure. After the warm-up, both databases ANALYZE the tables the work fills, as
-autovacuum would in a live database. The program is at its defaults for paying with
-points (the ticket earns nothing), so what is measured is the redemption: the ledger
-entry, the lots it consumes, and the payment booked against the points liability."""
+measure. The program is at its defaults for paying with points (the ticket earns
+nothing), so what is measured is the redemption: the ledger entry, the lots it
+consumes, and the payment booked against the points liability."""
 
 from odoo import Command, fields
 from odoo.tools import SQL
@@ -23,18 +22,6 @@ from .common import insert_entries, reserve_ids
 SIZES = {"full": 1000, "small": 100}
 TARGET_RATIO = 1.05
 INVOICE_TOTAL = 100.0
-ANALYZED = (
-    "res_partner",
-    "account_move",
-    "account_move_line",
-    "account_partial_reconcile",
-    "account_payment",
-)
-LOYALTY_ANALYZED = (
-    "loyalty_points_entry",
-    "loyalty_points_allocation",
-    "loyalty_points_balance",
-)
 
 
 class Workload(accrual.Workload):
@@ -107,23 +94,6 @@ class Workload(accrual.Workload):
             ),
         )
         self.env.invalidate_all()
-
-    def warm_up(self):
-        """Warm up, then give PostgreSQL the statistics that autovacuum keeps in a
-        live database: without them it plans the payment-state query of every
-        invoice for tables as empty as after the install, and each payment costs
-        more than the one before (in both databases alike)."""
-        super().warm_up()
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                "ANALYZE %s",
-                SQL(", ").join(
-                    SQL.identifier(table)
-                    for table in ANALYZED + (LOYALTY_ANALYZED if self.program else ())
-                ),
-            )
-        )
 
     def _register(self, invoice, journal, amount):
         vals = {"journal_id": journal.id, "payment_date": fields.Date.today()}
