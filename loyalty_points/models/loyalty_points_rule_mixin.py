@@ -18,6 +18,15 @@ class LoyaltyPointsRuleMixin(models.AbstractModel):
     _name = "loyalty.points.rule.mixin"
     _description = "Loyalty Points Earning Rule"
 
+    # Writing these changes what products earn (product.product._loyalty_points_rule_of)
+    _loyalty_points_rule_fields = {
+        "loyalty_points_rule",
+        "loyalty_points_rate",
+        "loyalty_points_fixed",
+        "categ_id",
+        "parent_id",
+    }
+
     loyalty_points_rate = fields.Float(string="Points per 1.00", digits=(16, 4))
     loyalty_points_fixed = fields.Float(
         string="Points per Unit", digits="Loyalty Points"
@@ -50,3 +59,10 @@ class LoyaltyPointsRuleMixin(models.AbstractModel):
                         name=record.display_name,
                     )
                 )
+
+    def write(self, vals):
+        res = super().write(vals)
+        if self._loyalty_points_rule_fields.intersection(vals):
+            # What products earn is cached (product.product._loyalty_points_rule_of).
+            self.env.registry.clear_cache()
+        return res

@@ -1,6 +1,6 @@
 # Copyright 2026 Loyalty Points contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import models
+from odoo import api, models, tools
 from odoo.tools import SQL
 
 LOYALTY_FIELDS = ("loyalty_points_rule", "loyalty_points_rate", "loyalty_points_fixed")
@@ -15,16 +15,27 @@ class ProductProduct(models.Model):
         loyalty = {field: vals.pop(field) for field in LOYALTY_FIELDS if field in vals}
         if loyalty:
             self.product_tmpl_id.write(loyalty)
+        if "product_tmpl_id" in vals:
+            self.env.registry.clear_cache()  # _loyalty_points_rule_of
         return super().write(vals)
 
     def _loyalty_points_rules(self):
-        """{product id: (rule, rate, fixed)} that applies to each product: its
-        template's rule, else its category's, else the nearest parent category's
-        that has one; a product whose categories all follow their parent is
-        eligible. One query whatever the depth of the categories (every paid
-        invoice asks it)."""
-        if not self:
-            return {}
+        """{product id: (rule, rate, fixed)} that applies to each product."""
+        return {
+            product_id: self._loyalty_points_rule_of(product_id)
+            for product_id in self.ids
+        }
+
+    @api.model
+    @tools.ormcache("product_id")
+    def _loyalty_points_rule_of(self, product_id):
+        """(rule, rate, fixed) of a product: its template's rule, else its
+        category's, else the nearest parent category's that has one; a product
+        whose categories all follow their parent is eligible.
+
+        Every paid invoice asks it and it changes seldom: it is kept in the
+        registry's cache, which a change of a rule, of a product's category or of
+        a category's parent clears (``loyalty.points.rule.mixin``)."""
         self.env["product.product"].flush_model(["product_tmpl_id"])
         self.env["product.template"].flush_model([*LOYALTY_FIELDS, "categ_id"])
         self.env["product.category"].flush_model([*LOYALTY_FIELDS, "parent_id"])
@@ -32,31 +43,26 @@ class ProductProduct(models.Model):
             SQL(
                 """
                 WITH RECURSIVE chain AS (
-                    SELECT p.id AS product_id, t.loyalty_points_rule AS rule,
+                    SELECT t.loyalty_points_rule AS rule,
                            t.loyalty_points_rate AS rate,
                            t.loyalty_points_fixed AS fixed,
                            t.categ_id AS next_id, 0 AS depth
                       FROM product_product p
                       JOIN product_template t ON t.id = p.product_tmpl_id
-                     WHERE p.id = ANY(%s)
+                     WHERE p.id = %s
                     UNION ALL
-                    SELECT chain.product_id, c.loyalty_points_rule,
-                           c.loyalty_points_rate, c.loyalty_points_fixed,
-                           c.parent_id, chain.depth + 1
+                    SELECT c.loyalty_points_rule, c.loyalty_points_rate,
+                           c.loyalty_points_fixed, c.parent_id, chain.depth + 1
                       FROM chain
                       JOIN product_category c ON c.id = chain.next_id
                      WHERE chain.rule IN ('category', 'parent')
                 )
-                SELECT DISTINCT ON (product_id) product_id, rule, rate, fixed
-                  FROM chain
-                 ORDER BY product_id, depth DESC
+                SELECT rule, rate, fixed FROM chain ORDER BY depth DESC LIMIT 1
                 """,
-                self.ids,
+                product_id,
             )
         )
-        return {
-            product_id: (rule, float(rate or 0.0), float(fixed or 0.0))
-            if rule not in ("category", "parent")
-            else ("eligible", 0.0, 0.0)
-            for product_id, rule, rate, fixed in rows
-        }
+        if not rows or rows[0][0] in ("category", "parent"):
+            return ("eligible", 0.0, 0.0)
+        rule, rate, fixed = rows[0]
+        return (rule, float(rate or 0.0), float(fixed or 0.0))

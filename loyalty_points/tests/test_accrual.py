@@ -188,6 +188,37 @@ class TestAccrualEligibility(LoyaltyPointsCommon):
         self._pay(self._invoice([100.0], products=[self.euthanasia]))
         self.assertEqual(self._points(), 0)
 
+    def test_rule_changes_apply_to_the_next_ticket(self):
+        """What a product earns is cached between tickets; changing its category,
+        a category's parent or a category's rule applies to the next ticket."""
+        parent = self.env["product.category"].create(
+            {"name": "Parent", "loyalty_points_rule": "eligible"}
+        )
+        child = self.env["product.category"].create(
+            {"name": "Child", "parent_id": parent.id}
+        )
+        self.euthanasia.categ_id = child
+        earned = [0]
+
+        def pay_and_earn(points):
+            self._pay(self._invoice([100.0], products=[self.euthanasia]))
+            earned[0] += points
+            self.assertEqual(self._points(), earned[0])
+
+        pay_and_earn(200)
+        parent.loyalty_points_rule = "excluded"
+        pay_and_earn(0)
+        child.parent_id = self.env["product.category"].create(
+            {"name": "Fixed", "loyalty_points_rule": "fixed", "loyalty_points_fixed": 7}
+        )
+        pay_and_earn(7)
+        child.write({"loyalty_points_rule": "custom_rate", "loyalty_points_rate": 3})
+        pay_and_earn(300)
+        self.euthanasia.categ_id = parent
+        pay_and_earn(0)
+        self.euthanasia.loyalty_points_rule = "eligible"
+        pay_and_earn(200)
+
     def test_custom_rate(self):
         """A product with a custom rate of 5 points per 1.00 earns 500 on 100.00."""
         self.euthanasia.write(
