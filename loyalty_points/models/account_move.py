@@ -27,12 +27,12 @@ class AccountMove(models.Model):
 
     @api.depends("loyalty_points_entry_ids.points")
     def _compute_loyalty_points(self):
-        groups = self.env["loyalty.points.entry"]._read_group(
-            self._loyalty_points_accrual_domain(), ["move_id"], ["points:sum"]
+        rows = self._origin._loyalty_points_accrual_rows(
+            SQL("e.move_id, SUM(e.points)"), group_by_move=True
         )
-        points = {move.id: total for move, total in groups}
+        points = {move_id: float(total) for move_id, total in rows}
         for move in self:
-            move.loyalty_points = points.get(move.id, 0.0)
+            move.loyalty_points = points.get(move._origin.id, 0.0)
 
     # ------------------------------------------------------------------ hooks
     # An invoice earns when it becomes paid. Odoo calls ``_invoice_paid_hook`` only
@@ -140,21 +140,32 @@ class AccountMove(models.Model):
         if referred:
             Entry._grant_referrals(Entry.search(domain) - before)
 
-    def _loyalty_points_accrual_domain(self):
-        """The entries that the invoices' own earning wrote: earned points and their
-        reversals, not the redemptions (points payments, rewards) that also name
-        an invoice, nor what gives those back."""
-        return [
-            ("move_id", "in", self.ids),
-            ("kind", "in", ("earn", "reverse")),
-            ("reversed_entry_id", "=", False),
-            ("payment_id", "=", False),
-        ]
+    def _loyalty_points_accrual_rows(self, columns, group_by_move=False):
+        """Rows of ``columns`` (SQL over the alias ``e``) of the entries that the
+        invoices' own earning wrote: earned points and their reversals, not the
+        redemptions (points payments, rewards) that also name an invoice, nor what
+        gives those back. In SQL: every payment of an invoice asks it."""
+        self.env["loyalty.points.entry"].flush_model(
+            ["move_id", "kind", "reversed_entry_id", "payment_id", "points"]
+        )
+        return self.env.execute_query(
+            SQL(
+                """SELECT %s FROM loyalty_points_entry e
+                    WHERE e.move_id = ANY(%s) AND e.kind IN ('earn', 'reverse')
+                      AND e.reversed_entry_id IS NULL AND e.payment_id IS NULL
+                    %s""",
+                columns,
+                self.ids,
+                SQL("GROUP BY e.move_id") if group_by_move else SQL("ORDER BY e.id"),
+            )
+        )
 
     def _loyalty_points_sync_one(self):
         self.ensure_one()
         Entry = self.env["loyalty.points.entry"].sudo()
-        existing = Entry.search(self._loyalty_points_accrual_domain(), order="id")
+        existing = Entry.browse(
+            entry_id for (entry_id,) in self._loyalty_points_accrual_rows(SQL("e.id"))
+        )
         if not existing and not (
             self.state == "posted" and self.payment_state in CLOSED
         ):
@@ -405,22 +416,20 @@ class AccountMove(models.Model):
             lambda line: line.account_id.account_type == "asset_receivable"
         )
         self.env["account.partial.reconcile"].flush_model()
+        self.env["account.move.line"].flush_model(["move_id", "journal_id"])
         self.env["account.move"].flush_model(
             ["reversed_entry_id", "state", "move_type", "journal_id"]
         )
+        # The journal of a payment is its move's, which its lines carry.
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT counterpart.move_id,
-                       COALESCE(pay.journal_id, cmove.journal_id),
-                       part.amount
+                SELECT counterpart.move_id, counterpart.journal_id, part.amount
                   FROM account_partial_reconcile part
                   JOIN account_move_line counterpart
                     ON counterpart.id = CASE WHEN part.debit_move_id = ANY(%(lines)s)
                                              THEN part.credit_move_id
                                              ELSE part.debit_move_id END
-                  JOIN account_move cmove ON cmove.id = counterpart.move_id
-                  LEFT JOIN account_payment pay ON pay.id = cmove.origin_payment_id
                  WHERE (part.debit_move_id = ANY(%(lines)s)
                         OR part.credit_move_id = ANY(%(lines)s))
                    AND counterpart.move_id != %(move)s
