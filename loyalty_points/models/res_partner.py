@@ -70,46 +70,48 @@ class ResPartner(models.Model):
     )
 
     # ------------------------------------------------------------------ balances
+    @api.model
+    def _loyalty_points_pending_sql(self, partner, program):
+        """SQL of the pending points (what is left of lots not yet available) of the
+        customer and program that the SQL expressions ``partner`` and ``program``
+        name."""
+        return SQL(
+            """COALESCE((SELECT SUM(e.points - COALESCE((SELECT SUM(a.points)
+                              FROM loyalty_points_allocation a
+                             WHERE a.lot_id = e.id), 0))
+                           FROM loyalty_points_entry e
+                          WHERE e.program_id = %s AND e.partner_id = %s
+                            AND e.available_date > %s AND e.points > 0), 0)""",
+            program,
+            partner,
+            fields.Datetime.now(),
+        )
+
     def _loyalty_points_amounts(self, program):
-        """{commercial partner id: (balance, pending)} for ``self`` in ``program``:
-        one query for the balances (kept by the database) and one for pending lots."""
-        partner_ids = tuple(set(self.commercial_partner_id.ids))
+        """{commercial partner id: (balance, pending)} for ``self`` in ``program``,
+        in one query: the balances are kept by the database, the pending points
+        come from the lots not yet available."""
+        partner_ids = sorted(set(self.commercial_partner_id.ids))
         if not partner_ids or not program:
             return {}
         self.env["loyalty.points.entry"].flush_model()
         self.env["loyalty.points.allocation"].flush_model()
-        balances = dict(
-            self.env.execute_query(
-                SQL(
-                    """SELECT partner_id, points FROM loyalty_points_balance
-                        WHERE program_id = %s AND partner_id IN %s""",
-                    program.id,
-                    partner_ids,
-                )
-            )
-        )
-        pending = dict(
-            self.env.execute_query(
-                SQL(
-                    """
-                    SELECT e.partner_id,
-                           SUM(e.points - COALESCE((SELECT SUM(a.points)
-                                 FROM loyalty_points_allocation a
-                                WHERE a.lot_id = e.id), 0))
-                      FROM loyalty_points_entry e
-                     WHERE e.program_id = %s AND e.partner_id IN %s
-                       AND e.available_date > %s AND e.points > 0
-                     GROUP BY e.partner_id
-                    """,
-                    program.id,
-                    partner_ids,
-                    fields.Datetime.now(),
-                )
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT p.id, COALESCE(b.points, 0), %s
+                  FROM unnest(%s::int[]) p(id)
+                  LEFT JOIN loyalty_points_balance b
+                         ON b.partner_id = p.id AND b.program_id = %s
+                """,
+                self._loyalty_points_pending_sql(SQL("p.id"), program.id),
+                partner_ids,
+                program.id,
             )
         )
         return {
-            pid: (float(balances.get(pid) or 0.0), float(pending.get(pid) or 0.0))
-            for pid in partner_ids
+            partner_id: (float(balance), float(pending))
+            for partner_id, balance, pending in rows
         }
 
     @api.depends_context("company")
@@ -153,15 +155,8 @@ class ResPartner(models.Model):
             return [] if zero_matches else [(0, "=", 1)]
         self.env["loyalty.points.entry"].flush_model()
         self.env["loyalty.points.allocation"].flush_model()
-        pending = SQL(
-            """COALESCE((SELECT SUM(e.points - COALESCE((SELECT SUM(a.points)
-                              FROM loyalty_points_allocation a
-                             WHERE a.lot_id = e.id), 0))
-                           FROM loyalty_points_entry e
-                          WHERE e.program_id = b.program_id
-                            AND e.partner_id = b.partner_id
-                            AND e.available_date > %s AND e.points > 0), 0)""",
-            fields.Datetime.now(),
+        pending = self._loyalty_points_pending_sql(
+            SQL("b.partner_id"), SQL("b.program_id")
         )
         available = SQL(
             "CASE WHEN b.points > 0 THEN GREATEST(b.points - %s, 0) ELSE b.points END",
