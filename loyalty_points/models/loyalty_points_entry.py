@@ -324,18 +324,23 @@ class LoyaltyPointsEntry(models.Model):
         ids = sorted(set(partners.ids))
         if not ids:
             return
-        # One statement creates the missing rows and locks them all, in the order
-        # of the partners (no deadlock between writers of several customers): the
-        # update that changes nothing takes the same row lock as FOR NO KEY UPDATE.
+        # One statement creates the missing rows (new rows are this transaction's
+        # alone until it commits) and locks the others, in the order of the
+        # partners: no deadlock between writers of several customers.
         self.env.cr.execute(
             SQL(
-                """INSERT INTO loyalty_points_balance AS b
-                          (partner_id, program_id, points)
-                   SELECT p, %s, 0 FROM unnest(%s::int[]) p ORDER BY p
-                   ON CONFLICT (program_id, partner_id)
-                   DO UPDATE SET points = b.points""",
-                program.id,
-                ids,
+                """WITH missing AS (
+                       INSERT INTO loyalty_points_balance
+                              (partner_id, program_id, points)
+                       SELECT p, %(program)s, 0 FROM unnest(%(ids)s::int[]) p
+                        ORDER BY p
+                       ON CONFLICT DO NOTHING
+                   )
+                   SELECT 1 FROM loyalty_points_balance
+                    WHERE program_id = %(program)s AND partner_id = ANY(%(ids)s)
+                    ORDER BY partner_id FOR NO KEY UPDATE""",
+                program=program.id,
+                ids=ids,
             )
         )
 
