@@ -219,3 +219,38 @@ class TestReferral(LoyaltyPointsCommon):
         self.assertEqual(self._referrals().referral_partner_id, twin)
         self.assertEqual(self._points(twin), 200)
         self.assertEqual(self.referrer.loyalty_points_balance, 500)
+
+    def test_merge_two_referred_customers(self):
+        """Two duplicates of one customer, each referred and each with a paid first
+        ticket, merge: the referrer keeps both referrals' points, the survivor keeps
+        one referral link, and a later ticket brings no third referral."""
+        twin = self.env["res.partner"].create(
+            {
+                "name": "Customer A twin",
+                "is_company": True,
+                "loyalty_points_referred_by_id": self.referrer.id,
+            }
+        )
+        self._pay(self._invoice([100.0]))
+        self._pay(self._invoice([100.0], partner=twin))
+        referrals = self._referrals()
+        self.assertEqual(len(referrals), 2)
+        wizard = self.env["base.partner.merge.automatic.wizard"].create(
+            {
+                "partner_ids": [Command.set((self.customer | twin).ids)],
+                "dst_partner_id": twin.id,
+                "state": "selection",
+            }
+        )
+        wizard.action_merge()
+        self.assertFalse(self.customer.exists())
+        self.assertEqual(self._referrals(), referrals, "no entry is lost")
+        self.assertEqual(
+            [entry.referral_partner_id.id for entry in referrals.sorted("id")],
+            [False, twin.id],
+        )
+        self.assertEqual(self.referrer.loyalty_points_balance, 1000)
+        self.assertEqual(self._points(twin), 400)
+        self._pay(self._invoice([100.0], partner=twin))
+        self.assertEqual(len(self._referrals()), 2)
+        self.assertEqual(self._points(twin), 600)

@@ -28,6 +28,7 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         if not (dst_partner and dst_partner in partners):
             dst_partner = self._get_ordered_partner(partners.ids)[-1]
         before = self._loyalty_points_lock_and_read(partners, dst_partner)
+        self._loyalty_points_keep_one_referral(partners, dst_partner)
         names = {partner.id: partner.display_name for partner in partners}
         result = super()._merge(partner_ids, dst_partner, extra_checks)
         survivor = partners.exists()
@@ -35,6 +36,31 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
             self._loyalty_points_after_merge(partners - survivor, survivor)
             self._loyalty_points_post_merge(before, names, survivor)
         return result
+
+    def _loyalty_points_keep_one_referral(self, partners, dst_partner):
+        """A customer brings its referrer points once per program; when several of
+        the merged customers each brought them, the survivor keeps one referral
+        link (its own, else the oldest) and the others let go of theirs (the one
+        change of a referral that the ledger allows). The entries and their points
+        stay, their reason still names the customer they were earned for."""
+        self.env["loyalty.points.entry"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE loyalty_points_entry e SET referral_partner_id = NULL
+                 WHERE e.referral_partner_id = ANY(%(partners)s)
+                   AND e.id <> (SELECT k.id FROM loyalty_points_entry k
+                                 WHERE k.program_id = e.program_id
+                                   AND k.referral_partner_id = ANY(%(partners)s)
+                                 ORDER BY k.referral_partner_id = %(dst)s DESC, k.id
+                                 LIMIT 1)
+                """,
+                partners=partners.ids,
+                dst=dst_partner.id,
+            )
+        )
+        if self.env.cr.rowcount:
+            self.env["loyalty.points.entry"].invalidate_model(["referral_partner_id"])
 
     def _loyalty_points_balances(self, partner_ids):
         """{program id: {partner id: points}} of the balance rows of ``partner_ids``."""
