@@ -224,7 +224,13 @@ class AccountMove(models.Model):
     ):
         Entry = self.env["loyalty.points.entry"]
         partner = self.commercial_partner_id
-        Entry._lock_balances(program, partner)
+        if points is None or points < 0 or program.mode == "cumulative":
+            # What is written depends on the customer's ledger (its spend so far,
+            # the lots a reversal takes from): read it under the lock. Points a
+            # ticket earns on its own depend on nothing the customer holds; the
+            # balance row is locked when the entry is written (the ledger's
+            # trigger), as it would be here.
+            Entry._lock_balances(program, partner)
         if points is None or (program.mode == "cumulative" and kind == "earn"):
             points = program._cumulative_points(
                 self._loyalty_points_customer_basis(program), basis

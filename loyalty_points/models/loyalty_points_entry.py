@@ -317,10 +317,12 @@ class LoyaltyPointsEntry(models.Model):
     def _lock_balances(self, program, partners):
         """Lock the balance rows of ``partners`` in ``program`` for this transaction.
 
-        Every ledger writer goes through here first. A concurrent writer that already
-        changed one of these rows makes this transaction fail with a serialization
-        error, which Odoo retries: the retry sees the committed entries, so two
-        cashiers cannot spend the same points."""
+        Every ledger writer that reads the customer's ledger to decide what to write
+        (a redemption, a deduction, a reversal) goes through here first; a plain
+        earning is locked by the balance trigger when written. A concurrent writer
+        that already changed one of these rows makes this transaction fail with a
+        serialization error, which Odoo retries: the retry sees the committed
+        entries, so two cashiers cannot spend the same points."""
         ids = sorted(set(partners.ids))
         if not ids:
             return
