@@ -68,15 +68,10 @@ class ResCompany(models.Model):
             _("Loyalty points breakage"), "income_other"
         )
         Journal = self.env["account.journal"].with_company(self).sudo()
-        code = "LOYP"
-        suffix = 1
-        while Journal.search_count([("code", "=", code), ("company_id", "=", self.id)]):
-            suffix += 1
-            code = f"LOY{suffix}"
         journal = Journal.create(
             {
                 "name": _("Loyalty Points"),
-                "code": code,
+                "code": self._loyalty_points_journal_code("LOYP", "LOY"),
                 "type": "cash",
                 "company_id": self.id,
                 "default_account_id": liability.id,
@@ -104,6 +99,23 @@ class ResCompany(models.Model):
         "adjusted and expired points is booked each day.",
     )
 
+    def _loyalty_points_journal_code(self, code, prefix):
+        """``code``, or ``prefix`` and the first number (from 2) that makes a
+        journal code the company does not use yet."""
+        self.ensure_one()
+        used = set(
+            self.env["account.journal"]
+            .with_context(active_test=False)
+            .sudo()
+            .search([("company_id", "=", self.id)])
+            .mapped("code")
+        )
+        suffix = 1
+        while code in used:
+            suffix += 1
+            code = f"{prefix}{suffix}"
+        return code
+
     def _loyalty_points_books_ready(self):
         """Whether the company has its points accounts, setting them up first when
         it has a chart of accounts but was never set up."""
@@ -125,15 +137,10 @@ class ResCompany(models.Model):
         # sudo: the journal is set up on behalf of the nightly booking, whoever
         # triggers it first.
         Journal = self.env["account.journal"].with_company(self).sudo()
-        code = "LOYB"
-        suffix = 1
-        while Journal.search_count([("code", "=", code), ("company_id", "=", self.id)]):
-            suffix += 1
-            code = f"LYB{suffix}"
         journal = Journal.create(
             {
                 "name": _("Loyalty Points Books"),
-                "code": code,
+                "code": self._loyalty_points_journal_code("LOYB", "LYB"),
                 "type": "general",
                 "company_id": self.id,
                 "loyalty_points_earn": False,

@@ -61,6 +61,19 @@ class TestPointsJournal(LoyaltyRedeemCommon):
         self.program.company_ids |= other
         self.assertTrue(other.loyalty_points_journal_id.loyalty_points_journal)
 
+    def test_journal_code_taken(self):
+        """A company whose journals, archived ones included, already use the
+        points journal's code gets the next free one."""
+        other = self.setup_other_company(name="Third centre")["company"]
+        self.env.user.company_ids |= other
+        Journal = self.env["account.journal"].with_company(other)
+        for code, active in (("LOYP", False), ("LOY2", True)):
+            Journal.create(
+                {"name": code, "code": code, "type": "cash", "active": active}
+            )
+        self.program.company_ids |= other
+        self.assertEqual(other.loyalty_points_journal_id.code, "LOY3")
+
 
 class TestRedeem(LoyaltyRedeemCommon):
     def test_pay_with_points(self):
