@@ -188,12 +188,11 @@ class AccountMove(models.Model):
             float_is_zero(net_points, precision_digits=4)
             and float_is_zero(net_basis, precision_digits=4)
         )
-        rules = self.invoice_line_ids.product_id._loyalty_points_rules()
-        spend, lines, reason = self._loyalty_points_spend(program, rules)
+        spend, lines, reason = self._loyalty_points_spend(program)
         if not active:
             if program.state == "off" or float_is_zero(spend, precision_digits=4):
                 return
-            points = self._loyalty_points_fresh(program, spend, lines, rules)
+            points = self._loyalty_points_fresh(program, spend, lines)
             if (
                 float_is_zero(points, precision_digits=4)
                 and program.mode == "transaction"
@@ -277,12 +276,12 @@ class AccountMove(models.Model):
         )
         return float(rows[0][0])
 
-    def _loyalty_points_fresh(self, program, spend, lines, rules):
+    def _loyalty_points_fresh(self, program, spend, lines):
         """Points a ticket earns now with ``spend`` in the program's default rate and
         per-line custom rates or fixed points (transaction mode), before rounding."""
         if program.mode == "cumulative":
             return 0.0
-        default, direct = self._loyalty_points_line_split(program, lines, rules)
+        default, direct = self._loyalty_points_line_split(program, lines)
         total = default + direct
         if float_is_zero(total, precision_digits=4):
             return 0.0
@@ -290,14 +289,18 @@ class AccountMove(models.Model):
         ratio = spend / total
         points = program._points_for_basis(
             default * ratio
-        ) + self._loyalty_points_direct(program, lines, rules, ratio)
+        ) + self._loyalty_points_direct(program, lines, ratio)
         return points * program.multiplier
 
-    def _loyalty_points_line_split(self, program, lines, rules):
+    def _loyalty_points_line_split(self, program, lines):
         """(amount at the default rate, amount at a custom rate or fixed) of lines."""
         default = direct = 0.0
         for line in lines:
-            rule = rules[line.product_id.id][0] if line.product_id else "eligible"
+            rule = (
+                line.product_id._loyalty_points_rule()[0]
+                if line.product_id
+                else "eligible"
+            )
             amount = self._loyalty_points_line_amount(program, line)
             if rule == "eligible" or program.mode == "cumulative":
                 default += amount
@@ -305,12 +308,12 @@ class AccountMove(models.Model):
                 direct += amount
         return default, direct
 
-    def _loyalty_points_direct(self, program, lines, rules, ratio):
+    def _loyalty_points_direct(self, program, lines, ratio):
         points = 0.0
         for line in lines:
             if not line.product_id:
                 continue
-            rule, rate, fixed = rules[line.product_id.id]
+            rule, rate, fixed = line.product_id._loyalty_points_rule()
             if rule == "custom_rate":
                 points += self._loyalty_points_line_amount(program, line) * ratio * rate
             elif rule == "fixed":
@@ -331,26 +334,22 @@ class AccountMove(models.Model):
             self.invoice_date or self.date or fields.Date.today(),
         )
 
-    def _loyalty_points_eligible_lines(self, rules=None):
-        """The product lines that earn points; ``rules`` are the products' rules
-        (``product.product._loyalty_points_rules``) when the caller has them."""
+    def _loyalty_points_eligible_lines(self):
         lines = self.invoice_line_ids.filtered(
             lambda line: line.display_type == "product"
         )
-        if rules is None:
-            rules = lines.product_id._loyalty_points_rules()
         return lines.filtered(
             lambda line: not line.product_id
-            or rules[line.product_id.id][0] != "excluded"
+            or line.product_id._loyalty_points_rule()[0] != "excluded"
         )
 
-    def _loyalty_points_spend(self, program, rules):
+    def _loyalty_points_spend(self, program):
         """(eligible spend that earns now, eligible lines, reason) of this invoice:
         the eligible lines' amount net of its credit notes, times the share paid
         through journals that earn. 0 unless the invoice is posted and paid."""
         self.ensure_one()
         partner = self.commercial_partner_id
-        lines = self._loyalty_points_eligible_lines(rules)
+        lines = self._loyalty_points_eligible_lines()
         if self.state == "cancel":
             return 0.0, lines, _("Invoice cancelled")
         if self.state != "posted":

@@ -19,12 +19,10 @@ class ProductProduct(models.Model):
             self.env.registry.clear_cache()  # _loyalty_points_rule_of
         return super().write(vals)
 
-    def _loyalty_points_rules(self):
-        """{product id: (rule, rate, fixed)} that applies to each product."""
-        return {
-            product_id: self._loyalty_points_rule_of(product_id)
-            for product_id in self.ids
-        }
+    def _loyalty_points_rule(self):
+        """(rule, rate, fixed) that applies to this product."""
+        self.ensure_one()
+        return self._loyalty_points_rule_of(self.id)
 
     @api.model
     @tools.ormcache("product_id")
