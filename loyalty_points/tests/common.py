@@ -1,6 +1,8 @@
 # Copyright 2026 Loyalty Points contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import SUPERUSER_ID, Command, api, fields
+from odoo.modules.registry import Registry
+from odoo.tests import BaseCase, get_db_name
 from odoo.tools import SQL
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
@@ -96,6 +98,48 @@ class LoyaltyPointsCommon(AccountTestInvoicingCommon):
     def _points(self, partner=None):
         return sum(self._entries(partner).mapped("points"))
 
+    def _reverse(self, invoice, reason="return"):
+        """The draft credit note that the invoice's Reverse wizard makes."""
+        wizard = (
+            self.env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create({"journal_id": invoice.journal_id.id, "reason": reason})
+        )
+        return self.env["account.move"].browse(wizard.refund_moves()["res_id"])
+
+    def _adjust(self, partner, points, **vals):
+        """An ``adjust`` entry of ``points`` for ``partner`` in the program, written
+        as the ledger's writers write: under the balance lock."""
+        Entry = self.env["loyalty.points.entry"]
+        Entry._lock_balances(self.program, partner)
+        return Entry._write_entries(
+            [
+                {
+                    "partner_id": partner.id,
+                    "program_id": self.program.id,
+                    "kind": "adjust",
+                    "points": points,
+                    "reason": "Test",
+                    **vals,
+                }
+            ]
+        )
+
+
+class RealConnectionsCase(BaseCase):
+    """A test on real database connections: what it writes is committed, where
+    another connection can see it, and removed afterwards
+    (``remove_committed_ledger``)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.registry = Registry(get_db_name())
+
+    def setUp(self):
+        super().setUp()
+        self.assertIsNone(self.registry.test_cr, "needs real connections")
+
 
 def remove_committed_ledger(registry, program_id, partner_ids):
     """Delete what a test on real connections committed: a program, its ledger and
@@ -103,14 +147,7 @@ def remove_committed_ledger(registry, program_id, partner_ids):
     transaction only (ALTER TABLE is transactional and locks the tables until the
     commit)."""
     with registry.cursor() as cr:
-        for table in ("loyalty_points_allocation", "loyalty_points_entry"):
-            cr.execute(
-                SQL(
-                    "ALTER TABLE %s DISABLE TRIGGER %s",
-                    SQL.identifier(table),
-                    SQL.identifier(f"{table}_immutable"),
-                )
-            )
+        _immutability_triggers(cr, SQL("DISABLE"))
         cr.execute(
             SQL(
                 """
@@ -122,14 +159,20 @@ def remove_committed_ledger(registry, program_id, partner_ids):
                 p=program_id,
             )
         )
-        for table in ("loyalty_points_allocation", "loyalty_points_entry"):
-            cr.execute(
-                SQL(
-                    "ALTER TABLE %s ENABLE TRIGGER %s",
-                    SQL.identifier(table),
-                    SQL.identifier(f"{table}_immutable"),
-                )
-            )
+        _immutability_triggers(cr, SQL("ENABLE"))
         env = api.Environment(cr, SUPERUSER_ID, {})
         env["res.partner"].browse(partner_ids).unlink()
         env["loyalty.points.program"].browse(program_id).unlink()
+
+
+def _immutability_triggers(cr, action):
+    """``action`` (DISABLE or ENABLE) the ledger's immutability triggers."""
+    for table in ("loyalty_points_allocation", "loyalty_points_entry"):
+        cr.execute(
+            SQL(
+                "ALTER TABLE %s %s TRIGGER %s",
+                SQL.identifier(table),
+                action,
+                SQL.identifier(f"{table}_immutable"),
+            )
+        )

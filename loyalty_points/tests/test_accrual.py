@@ -362,12 +362,7 @@ class TestAccrualTicketClose(LoyaltyPointsCommon):
     def test_reconciled_credit_note_before_payment(self):
         """A credit note reconciled with the open invoice lowers what payment earns."""
         invoice = self._invoice([100.0])
-        wizard = (
-            self.env["account.move.reversal"]
-            .with_context(active_model="account.move", active_ids=invoice.ids)
-            .create({"journal_id": invoice.journal_id.id, "reason": "price"})
-        )
-        refund = self.env["account.move"].browse(wizard.refund_moves()["res_id"])
+        refund = self._reverse(invoice, "price")
         refund.invoice_line_ids.price_unit = 25.0
         refund.action_post()
         # Posting the credit note reconciles it with its open invoice.
@@ -379,12 +374,7 @@ class TestAccrualTicketClose(LoyaltyPointsCommon):
         """The Reverse wizard's full refund of a paid invoice takes all points back."""
         invoice = self._invoice([100.0])
         self._pay(invoice)
-        wizard = (
-            self.env["account.move.reversal"]
-            .with_context(active_model="account.move", active_ids=invoice.ids)
-            .create({"journal_id": invoice.journal_id.id, "reason": "return"})
-        )
-        refund = self.env["account.move"].browse(wizard.refund_moves()["res_id"])
+        refund = self._reverse(invoice, "return")
         refund.action_post()
         self.assertEqual(self._points(), 0)
         refund.button_draft()

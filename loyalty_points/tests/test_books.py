@@ -73,18 +73,8 @@ class LoyaltyBooksCommon(LoyaltyPointsCommon):
         )
 
     def _grant(self, points, company=None, **vals):
-        return self.Entry._write_entries(
-            [
-                {
-                    "partner_id": self.customer.id,
-                    "program_id": self.program.id,
-                    "company_id": (company or self.company).id,
-                    "kind": "adjust",
-                    "points": points,
-                    "reason": "test",
-                    **vals,
-                }
-            ]
+        return self._adjust(
+            self.customer, points, company_id=(company or self.company).id, **vals
         )
 
     def _refund_of(self, invoice, amount):
@@ -219,12 +209,7 @@ class TestBooksRules(LoyaltyBooksCommon):
         """A day's movements adding up to nothing ride along with a journal entry."""
         invoice = self._invoice([100.0])
         self._pay(invoice)
-        wizard = (
-            self.env["account.move.reversal"]
-            .with_context(active_model="account.move", active_ids=invoice.ids)
-            .create({"journal_id": invoice.journal_id.id, "reason": "return"})
-        )
-        self.env["account.move"].browse(wizard.refund_moves()["res_id"]).action_post()
+        self._reverse(invoice, "return").action_post()
         self.assertEqual(self._points(), 0)
         self.assertFalse(self._book(), "nothing to book: no empty journal entry")
         # Another day's movement takes them along.

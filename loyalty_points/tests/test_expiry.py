@@ -6,12 +6,14 @@ from datetime import date, datetime, timedelta
 import psycopg2
 
 from odoo import SUPERUSER_ID, Command, api, fields
-from odoo.modules.registry import Registry
-from odoo.tests import BaseCase, tagged
-from odoo.tests.common import get_db_name
+from odoo.tests import tagged
 from odoo.tools import SQL, mute_logger
 
-from .common import LoyaltyPointsCommon, remove_committed_ledger
+from .common import (
+    LoyaltyPointsCommon,
+    RealConnectionsCase,
+    remove_committed_ledger,
+)
 
 EXPIRY_LOGGER = "odoo.addons.loyalty_points.models.loyalty_points_entry"
 
@@ -243,21 +245,15 @@ class TestExpiry(ExpiryMixin, LoyaltyPointsCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestExpiryConcurrency(BaseCase):
+class TestExpiryConcurrency(RealConnectionsCase):
     """Two runs at once, on two real database connections. The data is committed
     (another connection cannot see the test transaction) in an archived program
     with lots of 1999 and removed afterwards."""
 
     today = date(2000, 1, 1)
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.registry = Registry(get_db_name())
-
     def setUp(self):
         super().setUp()
-        self.assertIsNone(self.registry.test_cr, "needs real connections")
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             program = env["loyalty.points.program"].create(

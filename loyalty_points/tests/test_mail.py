@@ -133,29 +133,12 @@ class TestPartnerMail(LoyaltyRedeemCommon):
             "loyalty_points.mail_template_loyalty_points_statement"
         )
 
-    def _grant(self, partner, points, expiry_date=None, **vals):
-        Entry = self.env["loyalty.points.entry"]
-        Entry._lock_balances(self.program, partner)
-        return Entry._write_entries(
-            [
-                {
-                    "partner_id": partner.id,
-                    "program_id": self.program.id,
-                    "kind": "adjust",
-                    "points": points,
-                    "reason": "test",
-                    "expiry_date": expiry_date,
-                    **vals,
-                }
-            ]
-        )
-
     def _partner(self, name, points=0):
         partner = self.env["res.partner"].create(
             {"name": name, "email": f"{name.lower()}@example.com"}
         )
         if points:
-            self._grant(partner, points)
+            self._adjust(partner, points)
         return partner
 
     def test_summary(self):
@@ -193,12 +176,12 @@ class TestPartnerMail(LoyaltyRedeemCommon):
     def test_summary_pending_and_decimals(self):
         """Pending points are not available; fractions keep their decimals."""
         partner = self._partner("Pending")
-        self._grant(
+        self._adjust(
             partner,
             40,
             available_date=fields.Datetime.now() + timedelta(days=1),
         )
-        self._grant(partner, 12.75)
+        self._adjust(partner, 12.75)
         self.assertEqual(
             partner._loyalty_points_summary(), f"12.75 points (${NBSP}0.13) available"
         )
@@ -213,20 +196,20 @@ class TestPartnerMail(LoyaltyRedeemCommon):
         spent, expired and never-expiring points are left out."""
         partner = self._partner("Lots")
         day = self.today
-        self._grant(partner, 100, expiry_date=day + timedelta(days=30))
-        self._grant(partner, 50, expiry_date=day + timedelta(days=10))
-        self._grant(partner, 25, expiry_date=day + timedelta(days=10))
-        self._grant(partner, 70, expiry_date=day + timedelta(days=60))
-        self._grant(partner, 80, expiry_date=day + timedelta(days=90))
+        self._adjust(partner, 100, expiry_date=day + timedelta(days=30))
+        self._adjust(partner, 50, expiry_date=day + timedelta(days=10))
+        self._adjust(partner, 25, expiry_date=day + timedelta(days=10))
+        self._adjust(partner, 70, expiry_date=day + timedelta(days=60))
+        self._adjust(partner, 80, expiry_date=day + timedelta(days=90))
         # Past lot, and a lot that never expires.
-        self._grant(
+        self._adjust(
             partner,
             5,
             expiry_date=day - timedelta(days=1),
             date=fields.Datetime.now() - timedelta(days=40),
         )
         self.program.expiry_days = 0
-        self._grant(partner, 1000)
+        self._adjust(partner, 1000)
         # Spending 100 takes the 75 expiring in 10 days, then 25 of the next lot
         # (the past lot cannot be spent).
         self.program._redeem(partner, 1.0)
@@ -244,8 +227,8 @@ class TestPartnerMail(LoyaltyRedeemCommon):
     def test_statement_template(self):
         """The statement prints balance, pending, available, worth and expiries."""
         partner = self._partner("Statement")
-        self._grant(partner, 300, expiry_date=self.today + timedelta(days=10))
-        self._grant(
+        self._adjust(partner, 300, expiry_date=self.today + timedelta(days=10))
+        self._adjust(
             partner,
             200,
             available_date=fields.Datetime.now() + timedelta(days=1),

@@ -5,28 +5,21 @@ from datetime import date
 
 from odoo import SUPERUSER_ID, Command, api
 from odoo.exceptions import UserError
-from odoo.modules.registry import Registry
 from odoo.service.model import retrying
-from odoo.tests import BaseCase, get_db_name, tagged
+from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .common import remove_committed_ledger
+from .common import RealConnectionsCase, remove_committed_ledger
 
 
 @tagged("post_install", "-at_install")
-class TestRedeemConcurrency(BaseCase):
+class TestRedeemConcurrency(RealConnectionsCase):
     """Two cashiers spend the same points at the same moment, on two real database
     connections (the data is committed: another connection cannot see a test
     transaction). It is removed afterwards."""
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.registry = Registry(get_db_name())
-
     def setUp(self):
         super().setUp()
-        self.assertIsNone(self.registry.test_cr, "needs real connections")
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             program = env["loyalty.points.program"].create(

@@ -48,23 +48,6 @@ class TestViews(LoyaltyPointsCommon):
     def _field_names(self, arch):
         return {node.get("name") for node in arch.iter("field")}
 
-    def _adjust(self, partner, points, **vals):
-        Entry = self.env["loyalty.points.entry"]
-        Entry._lock_balances(self.program, partner)
-        return Entry._write_entries(
-            [
-                {
-                    "partner_id": partner.id,
-                    "program_id": self.program.id,
-                    "kind": "adjust",
-                    "points": points,
-                    "reason": "Test",
-                    **vals,
-                }
-            ]
-        )
-
-    # ------------------------------------------------------------------ views
     def test_entry_views_load(self):
         """The ledger's list, form, search, pivot and graph views load with their
         fields, and the list and form cannot create, edit or delete."""
