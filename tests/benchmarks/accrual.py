@@ -96,7 +96,11 @@ class Workload:
         self.backend_seconds = 0.0 if _process_cpu(self.backend) is not None else None
 
     @staticmethod
-    def _invoice_vals(customers, product, index):
+    def _lines(index):
+        """(quantity, price) of each line of the invoice ``index``."""
+        return ((1 + index % 3, 10.0 + index % 90), (1, 25.0))
+
+    def _invoice_vals(self, customers, product, index):
         return {
             "move_type": "out_invoice",
             "partner_id": customers[index % len(customers)].id,
@@ -105,19 +109,12 @@ class Workload:
                 Command.create(
                     {
                         "product_id": product.id,
-                        "quantity": 1 + index % 3,
-                        "price_unit": 10.0 + index % 90,
+                        "quantity": quantity,
+                        "price_unit": price,
                         "tax_ids": [Command.clear()],
                     }
-                ),
-                Command.create(
-                    {
-                        "product_id": product.id,
-                        "quantity": 1,
-                        "price_unit": 25.0,
-                        "tax_ids": [Command.clear()],
-                    }
-                ),
+                )
+                for quantity, price in self._lines(index)
             ],
         }
 

@@ -15,7 +15,7 @@ measure. The program is at its defaults for paying with points (the ticket earns
 nothing), so what is measured is the redemption: the ledger entry, the lots it
 consumes, and the payment booked against the points liability."""
 
-from odoo import Command, fields
+from odoo import fields
 from odoo.tools import SQL
 
 from . import accrual
@@ -61,23 +61,8 @@ class Workload(accrual.Workload):
         self._give_points()
 
     @staticmethod
-    def _invoice_vals(customers, product, index):
-        return {
-            "move_type": "out_invoice",
-            "partner_id": customers[index % len(customers)].id,
-            "invoice_date": fields.Date.today(),
-            "invoice_line_ids": [
-                Command.create(
-                    {
-                        "product_id": product.id,
-                        "quantity": quantity,
-                        "price_unit": price,
-                        "tax_ids": [Command.clear()],
-                    }
-                )
-                for quantity, price in ((2, 30.0), (1, 40.0))
-            ],
-        }
+    def _lines(index):
+        return ((2, 30.0), (1, 40.0))
 
     def _give_points(self):
         """One available lot per customer, enough for all its invoices and some."""
