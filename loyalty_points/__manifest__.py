@@ -3,7 +3,7 @@
 {
     "name": "Loyalty Points",
     "summary": "Points programs with an append-only ledger, earned on paid invoices",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/Loyalty",
     "website": "https://github.com/loyalty-points/loyalty-points",
     "author": "Loyalty Points contributors",

@@ -1,4 +1,6 @@
 from . import loyalty_points_program
+from . import loyalty_points_program_books
+from . import loyalty_points_program_backfill
 from . import loyalty_points_entry
 from . import loyalty_points_allocation
 from . import res_partner
@@ -16,3 +18,4 @@ from . import account_payment_register
 from . import ir_actions_server
 from . import res_config_settings
 from . import loyalty_points_reward
+from . import loyalty_points_referral

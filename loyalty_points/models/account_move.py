@@ -4,7 +4,9 @@ from collections import defaultdict
 
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, float_is_zero, formatLang
+from odoo.tools import SQL, float_compare, float_is_zero
+
+from ..tools import format_points
 
 CLOSED = ("paid", "in_payment")
 
@@ -127,40 +129,37 @@ class AccountMove(models.Model):
         current state (paid or not, credit notes, payment methods) and what its
         entries already hold, so it can run after any change, any number of times.
         Then the referrer of a customer whose first ticket has just earned gets the
-        referral points (see ``loyalty.points.entry._grant_referrals``)."""
-        invoices = self._loyalty_points_invoices()
-        referred = invoices.filtered(
-            lambda m: m.commercial_partner_id.loyalty_points_referred_by_id
-        )
-        Entry = self.env["loyalty.points.entry"].sudo()
-        domain = [("move_id", "in", referred.ids), ("kind", "=", "earn")]
-        before = Entry.search(domain) if referred else Entry
-        for invoice in invoices:
-            invoice._loyalty_points_sync_one()
-        if referred:
-            Entry._grant_referrals(Entry.search(domain) - before)
+        referral points (``loyalty.points.entry._grant_referrals``)."""
+        Entry = self.env["loyalty.points.entry"]
+        written = Entry.sudo()
+        for invoice in self._loyalty_points_invoices():
+            written |= invoice._loyalty_points_sync_one()
+        if written:
+            Entry._grant_referrals(written)
 
     def _loyalty_points_accrual_rows(self, columns, group_by_move=False):
         """Rows of ``columns`` (SQL over the alias ``e``) of the entries that the
-        invoices' own earning wrote: earned points and their reversals, not the
-        redemptions (points payments, rewards) that also name an invoice, nor what
-        gives those back. In SQL: every payment of an invoice asks it."""
-        self.env["loyalty.points.entry"].flush_model(
-            ["move_id", "kind", "reversed_entry_id", "payment_id", "points"]
-        )
+        invoices' own earning wrote: their ``earn`` entries and the reversals that
+        follow them (``loyalty.points.entry._accrual_sql``), not the redemptions
+        (points payments, rewards) that also name an invoice, nor what gives those
+        back. In SQL: every payment of an invoice asks it."""
+        Entry = self.env["loyalty.points.entry"]
+        Entry.flush_model(["move_id", "kind", "reversed_entry_id", "points"])
         return self.env.execute_query(
             SQL(
                 """SELECT %s FROM loyalty_points_entry e
-                    WHERE e.move_id = ANY(%s) AND e.kind IN ('earn', 'reverse')
-                      AND e.reversed_entry_id IS NULL AND e.payment_id IS NULL
+                     LEFT JOIN loyalty_points_entry r ON r.id = e.reversed_entry_id
+                    WHERE e.move_id = ANY(%s) AND %s
                     %s""",
                 columns,
                 self.ids,
+                Entry._accrual_sql(),
                 SQL("GROUP BY e.move_id") if group_by_move else SQL("ORDER BY e.id"),
             )
         )
 
     def _loyalty_points_sync_one(self):
+        """Write what this invoice's earning misses; return the entries written."""
         self.ensure_one()
         Entry = self.env["loyalty.points.entry"].sudo()
         existing = Entry.browse(
@@ -169,12 +168,14 @@ class AccountMove(models.Model):
         if not existing and not (
             self.state == "posted" and self.payment_state in CLOSED
         ):
-            return  # nothing earned yet, nothing to earn before it is paid
+            return Entry  # nothing earned yet, nothing to earn before it is paid
+        # sudo: a ticket earns by the program's rules whoever closes it; the user
+        # who registers the payment needs no right on loyalty programs.
         program = existing[-1:].program_id or self.env[
             "loyalty.points.program"
-        ]._program_for_company(self.company_id)
+        ].sudo()._program_for_company(self.company_id)
         if not program:
-            return
+            return Entry
         existing = existing.filtered(lambda e: e.program_id == program)
         earns = existing.filtered(lambda e: e.kind == "earn")
         cycle = max(earns.mapped("earn_cycle"), default=-1)
@@ -191,87 +192,145 @@ class AccountMove(models.Model):
         spend, lines, reason = self._loyalty_points_spend(program)
         if not active:
             if program.state == "off" or float_is_zero(spend, precision_digits=4):
-                return
+                return Entry
             points = self._loyalty_points_fresh(program, spend, lines)
             if (
                 float_is_zero(points, precision_digits=4)
                 and program.mode == "transaction"
             ):
-                return
-            self._loyalty_points_write(
-                program, points, spend, "earn", cycle + 1, lines, reason
+                return Entry
+            return self._loyalty_points_write_earn(
+                program, points, spend, cycle + 1, lines, reason
             )
-            return
+        # Within a cycle the points follow the spend down and back up, never above
+        # what the ticket earned when it closed: a setting changed since then
+        # applies to the next tickets.
+        spend = min(spend, earn.amount_basis)
         delta_basis = spend - net_basis
         if float_is_zero(delta_basis, precision_digits=4):
-            return
+            return Entry
         if program.state == "off" and delta_basis > 0:
-            return  # a program that is off no longer accrues
-        if program.mode == "cumulative":
-            points = None  # computed under the lock, from the customer's total
-        elif float_is_zero(spend, precision_digits=4):
-            points = -net_points
-        else:
-            target = program._round_points(earn.points * spend / earn.amount_basis)
-            points = target - net_points
-        self._loyalty_points_write(
-            program, points, delta_basis, "reverse", cycle, lines, reason, lots=in_cycle
+            return Entry  # a program that is off no longer accrues
+        return self._loyalty_points_write_reversals(
+            program, earn, in_cycle, spend, lines, reason
         )
 
-    def _loyalty_points_write(
-        self, program, points, basis, kind, cycle, lines, reason, lots=None
-    ):
-        Entry = self.env["loyalty.points.entry"]
-        partner = self.commercial_partner_id
-        if points is None or points < 0 or program.mode == "cumulative":
-            # What is written depends on the customer's ledger (its spend so far,
-            # the lots a reversal takes from): read it under the lock. Points a
-            # ticket earns on its own depend on nothing the customer holds; the
-            # balance row is locked when the entry is written (the ledger's
-            # trigger), as it would be here.
-            Entry._lock_balances(program, partner)
-        if points is None or (program.mode == "cumulative" and kind == "earn"):
-            points = program._cumulative_points(
-                self._loyalty_points_customer_basis(program), basis
-            )
-        if kind == "earn" and program.mode == "transaction":
-            points = program._round_points(points)
-        if float_is_zero(points, precision_digits=4) and float_is_zero(
-            basis, precision_digits=4
-        ):
-            return
-        vals = {
-            "partner_id": partner.id,
+    def _loyalty_points_prepare_entry_vals(self, program, lines, cycle, reason):
+        return {
+            "partner_id": self.commercial_partner_id.id,
             "program_id": program.id,
             "company_id": self.company_id.id,
-            "kind": kind,
-            "points": points,
-            "amount_basis": basis,
             "move_id": self.id,
             "move_line_ids": [fields.Command.set(lines.ids)],
             "earn_cycle": cycle,
             "reason": reason,
         }
-        lots = (lots or Entry).filtered(lambda e: e.points > 0)
-        if points > 0 and lots:
-            # Points given back keep the dates of the lot they were earned in.
-            first = lots.sorted("id")[0]
-            vals.update(
-                available_date=first.available_date, expiry_date=first.expiry_date
+
+    def _loyalty_points_write_earn(self, program, points, spend, cycle, lines, reason):
+        """Write the ``earn`` entry of a closed ticket (``cycle``: how many times
+        it earned and was fully reversed before)."""
+        Entry = self.env["loyalty.points.entry"]
+        if program.mode == "cumulative":
+            # The points depend on the customer's spend so far: read it under the
+            # lock. Points a ticket earns on its own depend on nothing the
+            # customer holds; the balance trigger locks the row when the entry is
+            # written, as it would be here.
+            Entry._lock_balances(program, self.commercial_partner_id)
+            points = program._cumulative_points(
+                self._loyalty_points_customer_basis(program), spend
             )
-        elif points < 0:
-            vals["_from_lot_ids"] = lots.ids
-        Entry._write_entries([vals])
+        else:
+            points = program._round_points(points)
+        vals = self._loyalty_points_prepare_entry_vals(program, lines, cycle, reason)
+        return Entry._write_entries(
+            [dict(vals, kind="earn", points=points, amount_basis=spend)]
+        )
+
+    def _loyalty_points_write_reversals(
+        self, program, earn, in_cycle, spend, lines, reason
+    ):
+        """Bring the cycle of ``earn`` (its entries ``in_cycle``) to ``spend``: a
+        drop reverses the earning, taking back from its lots; a rise undoes the
+        earlier reversals of it, the latest first, each reversal naming the one
+        entry it undoes and the points keeping the dates of the earned lot."""
+        Entry = self.env["loyalty.points.entry"]
+        # What is written depends on the customer's ledger (its spend so far, the
+        # lots a reversal takes from): read it under the lock.
+        Entry._lock_balances(program, self.commercial_partner_id)
+        net_points = sum(in_cycle.mapped("points"))
+        delta = spend - sum(in_cycle.mapped("amount_basis"))
+        if program.mode == "cumulative":
+            points = program._cumulative_points(
+                self._loyalty_points_customer_basis(program), delta
+            )
+        elif float_is_zero(spend, precision_digits=4):
+            points = -net_points
+        else:
+            target = program._round_points(earn.points * spend / earn.amount_basis)
+            points = target - net_points
+        vals = dict(
+            self._loyalty_points_prepare_entry_vals(
+                program, lines, earn.earn_cycle, reason
+            ),
+            kind="reverse",
+        )
+        if delta < 0:
+            lots = in_cycle.filtered(lambda e: e.points > 0)
+            return Entry._write_entries(
+                [
+                    dict(
+                        vals,
+                        points=min(points, 0.0),
+                        amount_basis=delta,
+                        reversed_entry_id=earn.id,
+                        _from_lot_ids=lots.ids,
+                    )
+                ]
+            )
+        points = max(points, 0.0)
+        undone = defaultdict(float)
+        for entry in in_cycle.filtered(lambda e: e.reversed_entry_id.kind == "reverse"):
+            undone[entry.reversed_entry_id.id] += entry.amount_basis
+        vals_list = []
+        basis_left, points_left = delta, points
+        drops = in_cycle.filtered(lambda e: e.reversed_entry_id == earn)
+        for drop in drops.sorted("id", reverse=True):
+            room = -drop.amount_basis - undone[drop.id]
+            if float_compare(room, 0.0, precision_digits=4) <= 0:
+                continue
+            take = min(room, basis_left)
+            share = program._round_points(points * take / delta)
+            vals_list.append(
+                dict(
+                    vals,
+                    points=min(share, points_left),
+                    amount_basis=take,
+                    reversed_entry_id=drop.id,
+                    available_date=earn.available_date,
+                    expiry_date=earn.expiry_date,
+                )
+            )
+            basis_left -= take
+            points_left -= vals_list[-1]["points"]
+            if float_compare(basis_left, 0.0, precision_digits=4) <= 0:
+                break
+        if vals_list:
+            vals_list[-1]["points"] += points_left
+        return Entry._write_entries(vals_list)
 
     def _loyalty_points_customer_basis(self, program):
-        """The customer's spend counted so far by ``program`` (cumulative mode)."""
+        """The customer's spend counted so far by ``program`` (cumulative mode):
+        what its earnings and their reversals account for."""
+        Entry = self.env["loyalty.points.entry"]
         rows = self.env.execute_query(
             SQL(
-                """SELECT COALESCE(SUM(amount_basis), 0) FROM loyalty_points_entry
-                    WHERE program_id = %s AND partner_id = %s
-                      AND kind IN ('earn', 'reverse')""",
+                """SELECT COALESCE(SUM(e.amount_basis), 0)
+                     FROM loyalty_points_entry e
+                     LEFT JOIN loyalty_points_entry r ON r.id = e.reversed_entry_id
+                    WHERE e.program_id = %s AND e.partner_id = %s AND %s""",
                 program.id,
                 self.commercial_partner_id.id,
+                Entry._accrual_sql(),
             )
         )
         return float(rows[0][0])
@@ -581,9 +640,9 @@ class AccountMove(models.Model):
                     "%(partner)s has %(available)s points available; the reward "
                     "%(reward)s needs %(points)s points.",
                     partner=partner.display_name,
-                    available=formatLang(self.env, available, dp="Loyalty Points"),
+                    available=format_points(self.env, available),
                     reward=reward.name,
-                    points=formatLang(self.env, points, dp="Loyalty Points"),
+                    points=format_points(self.env, points),
                 )
             )
         before = self.invoice_line_ids
@@ -615,7 +674,7 @@ class AccountMove(models.Model):
             body=_(
                 "Reward %(reward)s redeemed for %(points)s loyalty points.",
                 reward=reward.name,
-                points=formatLang(self.env, points, dp="Loyalty Points"),
+                points=format_points(self.env, points),
             ),
             message_type="comment",
             subtype_xmlid="mail.mt_note",

@@ -147,7 +147,7 @@ class AccountPayment(models.Model):
                     {
                         "partner_id": self.partner_id.id,
                         "program_id": program.id,
-                        "kind": "reverse",
+                        "kind": "refund",
                         "points": program._points_for_amount(amount),
                         "amount_basis": amount,
                         "reason": _("Refund paid in points"),
@@ -166,13 +166,8 @@ class AccountPayment(models.Model):
                 redeemed, reason=reason, payment_id=self.id, origin=self.name
             )
         # Points a refund gave, not yet taken back.
-        refunds = (
-            entries.filtered(
-                lambda e: e.kind == "reverse"
-                and e.points > 0
-                and not e.reversed_entry_id
-            )
-            - entries.reversed_entry_id
+        refunds = entries.filtered(lambda e: e.kind == "refund") - (
+            entries.reversed_entry_id
         )
         if refunds:
             Entry = self.env["loyalty.points.entry"]
@@ -270,7 +265,7 @@ class AccountPayment(models.Model):
                            AND e.id <= last.id)
                   FROM (SELECT id, partner_id, program_id, points
                           FROM loyalty_points_entry
-                         WHERE payment_id = %s AND reversed_entry_id IS NULL
+                         WHERE payment_id = %s AND kind IN ('redeem', 'refund')
                          ORDER BY id DESC LIMIT 1) last
                 """,
                 self.id,

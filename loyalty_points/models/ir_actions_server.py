@@ -132,7 +132,9 @@ class IrActionsServer(models.Model):
             raise UserError(self._loyalty_points_no_partner_message(records._name))
         # Records of an onchange are not saved: nothing to grant yet.
         records = records.filtered("id")
-        Program = self.env["loyalty.points.program"]
+        # sudo: an automation grants by the program's rules whoever triggers it
+        # (a booking made on the website, a birthday cron).
+        Program = self.env["loyalty.points.program"].sudo()
         # One grant per record: two bookings of a customer earn twice.
         grants = {}
         for record in records:
@@ -158,7 +160,7 @@ class IrActionsServer(models.Model):
             vals = {
                 "program_id": program.id,
                 "company_id": company.id,
-                "kind": "adjust",
+                "kind": "grant",
                 "points": self.loyalty_points_amount,
                 "reason": self.loyalty_points_reason.strip(),
                 "origin": self.name,

@@ -9,13 +9,24 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, float_compare, float_is_zero
 
+from ..tools import format_points
+
+# One meaning per kind (DESIGN.md): readers tell what an entry is from its kind,
+# and for a ``reverse``, from the kind of the one entry it undoes.
 KINDS = [
     ("earn", "Earned"),
-    ("redeem", "Redeemed"),
+    ("referral", "Referral"),
+    ("grant", "Granted"),
     ("adjust", "Adjustment"),
+    ("redeem", "Redeemed"),
+    ("refund", "Refund"),
     ("expire", "Expired"),
     ("reverse", "Reversal"),
 ]
+# The sign each kind's points may take (0 is allowed where a cumulative spend or
+# a reversal moves only the spending an entry accounts for).
+POSITIVE_KINDS = ("earn", "referral", "grant", "refund")
+NEGATIVE_KINDS = ("redeem", "expire")
 
 
 _logger = logging.getLogger(__name__)
@@ -33,7 +44,8 @@ class LoyaltyPointsEntry(models.Model):
     _name = "loyalty.points.entry"
     _description = "Loyalty Points Ledger Entry"
     _order = "date desc, id desc"
-    _rec_name = "display_name"
+    # No name of its own: the search box looks in the customer, document, reason.
+    _rec_names_search = ["partner_id", "origin", "reason"]
 
     partner_id = fields.Many2one(
         "res.partner",
@@ -87,14 +99,6 @@ class LoyaltyPointsEntry(models.Model):
     origin = fields.Char(
         readonly=True, help="The document that wrote the entry, kept if it is deleted."
     )
-    referral_partner_id = fields.Many2one(
-        "res.partner",
-        string="Referred Customer",
-        readonly=True,
-        index="btree_not_null",
-        ondelete="restrict",
-        help="For referral points: the customer whose first ticket earned them.",
-    )
     earn_cycle = fields.Integer(
         readonly=True,
         help="How many times the invoice had already earned and been fully reversed "
@@ -107,7 +111,12 @@ class LoyaltyPointsEntry(models.Model):
     )
     reason = fields.Char(readonly=True)
     reversed_entry_id = fields.Many2one(
-        "loyalty.points.entry", string="Reverses", readonly=True, index="btree_not_null"
+        "loyalty.points.entry",
+        string="Reverses",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="restrict",
+        help="For a reversal: the one entry it undoes (in part or whole).",
     )
     expired_lot_id = fields.Many2one(
         "loyalty.points.entry",
@@ -144,6 +153,18 @@ class LoyaltyPointsEntry(models.Model):
             "CHECK(points <= 0 OR available_date IS NOT NULL)",
             "Earned points need an available date.",
         ),
+        (
+            "reverse_names_entry",
+            "CHECK((kind = 'reverse') = (reversed_entry_id IS NOT NULL))",
+            "A reversal names the one entry it undoes, and only a reversal does.",
+        ),
+        (
+            "kind_sign",
+            "CHECK((kind NOT IN ('earn', 'referral', 'grant', 'refund') OR points >= 0)"
+            " AND (kind NOT IN ('redeem', 'expire') OR points <= 0))",
+            "Earned, referral, granted and refunded points are positive; redeemed "
+            "and expired points are negative.",
+        ),
     ]
 
     def init(self):
@@ -154,14 +175,6 @@ class LoyaltyPointsEntry(models.Model):
             CREATE UNIQUE INDEX IF NOT EXISTS loyalty_points_entry_move_earn_uniq
                 ON loyalty_points_entry (program_id, move_id, earn_cycle)
              WHERE kind = 'earn' AND move_id IS NOT NULL
-            """
-        )
-        # A referred customer earns its referrer points once per program.
-        cr.execute(
-            """
-            CREATE UNIQUE INDEX IF NOT EXISTS loyalty_points_entry_referral_uniq
-                ON loyalty_points_entry (program_id, referral_partner_id)
-             WHERE referral_partner_id IS NOT NULL
             """
         )
         # A lot expires once.
@@ -176,6 +189,15 @@ class LoyaltyPointsEntry(models.Model):
             """
             CREATE INDEX IF NOT EXISTS loyalty_points_entry_partner_program_idx
                 ON loyalty_points_entry (partner_id, program_id, available_date)
+            """
+        )
+        # A customer's lots by expiry date: those past it that the nightly job
+        # has not written off yet (the spendable rule, _amounts_sql).
+        cr.execute(
+            """
+            CREATE INDEX IF NOT EXISTS loyalty_points_entry_partner_expiry_idx
+                ON loyalty_points_entry (partner_id, program_id, expiry_date)
+             WHERE points > 0
             """
         )
         cr.execute(
@@ -244,6 +266,30 @@ class LoyaltyPointsEntry(models.Model):
                 RETURN NEW;
             END $$;
 
+            -- A reversal has the opposite sign of the entry it undoes (a CHECK
+            -- cannot read that other row).
+            CREATE OR REPLACE FUNCTION loyalty_points_entry_reverse_sign()
+            RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF EXISTS (SELECT 1 FROM loyalty_points_entry r
+                            WHERE r.id = NEW.reversed_entry_id
+                              AND r.points * NEW.points > 0) THEN
+                    RAISE EXCEPTION 'a loyalty points reversal has the opposite sign '
+                                    'of the entry it undoes (entry %)',
+                                    NEW.reversed_entry_id
+                        USING ERRCODE = 'check_violation',
+                              CONSTRAINT = 'loyalty_points_entry_reverse_sign';
+                END IF;
+                RETURN NEW;
+            END $$;
+
+            DROP TRIGGER IF EXISTS loyalty_points_entry_reverse_sign
+                ON loyalty_points_entry;
+            CREATE TRIGGER loyalty_points_entry_reverse_sign
+                BEFORE INSERT ON loyalty_points_entry
+                FOR EACH ROW WHEN (NEW.kind = 'reverse')
+                EXECUTE FUNCTION loyalty_points_entry_reverse_sign();
+
             DROP TRIGGER IF EXISTS loyalty_points_entry_balance_insert
                 ON loyalty_points_entry;
             CREATE TRIGGER loyalty_points_entry_balance_insert
@@ -268,7 +314,7 @@ class LoyaltyPointsEntry(models.Model):
             entry.display_name = _(
                 "%(kind)s %(points)s (%(partner)s)",
                 kind=labels.get(entry.kind, ""),
-                points=entry.points,
+                points=format_points(self.env, entry.points),
                 partner=entry.partner_id.display_name or "",
             )
 
@@ -347,6 +393,71 @@ class LoyaltyPointsEntry(models.Model):
         )
 
     @api.model
+    def _accrual_sql(self):
+        """SQL condition, over the entry ``e`` and the entry ``r`` it reverses
+        (``LEFT JOIN loyalty_points_entry r ON r.id = e.reversed_entry_id``), of
+        the entries of tickets' earning: ``earn`` entries and the reversals that
+        follow them (a reversal of an earning, and the undoing of such a
+        reversal when the ticket's amount goes back up)."""
+        return SQL(
+            """(e.kind = 'earn'
+                OR (e.kind = 'reverse' AND r.kind IN ('earn', 'reverse')))"""
+        )
+
+    @api.model
+    def _amounts_sql(self, partner, program, now=None):
+        """(balance, pending, available): SQL expressions of a customer's points,
+        for the customer and program that the SQL expressions ``partner`` and
+        ``program`` name, over the row ``b`` of ``loyalty_points_balance`` (which
+        may be missing: no entry yet).
+
+        *Available* is the one rule of what can be spent, read by the partner's
+        fields and their search, and checked by every redemption, deduction and
+        reward: what is left of the lots that are available and not past their
+        expiry date, less any debt (negative entries that no lot covers). As the
+        balance is every lot's remainder less that debt, it is the balance less
+        what is left of the lots still pending and of the lots past their expiry
+        date. The nightly job writes off the latter, and points given back to a
+        lot already past its date are written off at once (``_write_entries``),
+        so only the lots that expired since the job's last run
+        (``loyalty_points_program.expiry_done_date``) are looked at."""
+        now = now or fields.Datetime.now()
+        today = fields.Date.to_date(now)
+        left = SQL(
+            """e.points - COALESCE((SELECT SUM(a.points)
+                                      FROM loyalty_points_allocation a
+                                     WHERE a.lot_id = e.id), 0)"""
+        )
+        pending = SQL(
+            """COALESCE((SELECT SUM(%(left)s) FROM loyalty_points_entry e
+                          WHERE e.program_id = %(program)s
+                            AND e.partner_id = %(partner)s
+                            AND e.points > 0 AND e.available_date > %(now)s), 0)""",
+            left=left,
+            program=program,
+            partner=partner,
+            now=now,
+        )
+        past = SQL(
+            """COALESCE((SELECT SUM(%(left)s) FROM loyalty_points_entry e
+                          WHERE e.program_id = %(program)s
+                            AND e.partner_id = %(partner)s
+                            AND e.points > 0 AND e.available_date <= %(now)s
+                            AND e.expiry_date < %(today)s
+                            AND e.expiry_date >= COALESCE(
+                                (SELECT p.expiry_done_date
+                                   FROM loyalty_points_program p
+                                  WHERE p.id = %(program)s), '-infinity'::date)), 0)""",
+            left=left,
+            program=program,
+            partner=partner,
+            now=now,
+            today=today,
+        )
+        balance = SQL("COALESCE(b.points, 0)")
+        return balance, pending, SQL("%s - %s - %s", balance, pending, past)
+
+    @api.model
     def _available_lots(self, program, partner, now=None):
         """[(lot id, remaining)] of the spendable lots, soonest expiry first."""
         now = now or fields.Datetime.now()
@@ -392,6 +503,7 @@ class LoyaltyPointsEntry(models.Model):
         Entry = self.sudo()
         precision = self.env["decimal.precision"].precision_get("Loyalty Points")
         now = fields.Datetime.now()
+        today = fields.Date.to_date(now)
         entries = Entry.browse()
         for vals in vals_list:
             vals = dict(vals)
@@ -414,6 +526,33 @@ class LoyaltyPointsEntry(models.Model):
             if entry.points < 0:
                 entry._allocate(from_lot_ids)
             entries |= entry
+            if (
+                entry.kind == "reverse"
+                and entry.points > 0
+                and entry.expiry_date
+                and entry.expiry_date < today
+            ):
+                # Points given back to a lot already past its expiry date (a
+                # cancelled payment, a credit note cancelled) are written off at
+                # once, as the nightly job did with the rest of the lot: the job's
+                # last run is where the spendable rule stops looking
+                # (_amounts_sql). Every other writer writes lots from today on.
+                entries |= Entry._write_entries(
+                    [
+                        {
+                            "partner_id": entry.partner_id.id,
+                            "program_id": entry.program_id.id,
+                            "company_id": entry.company_id.id,
+                            "kind": "expire",
+                            "points": -entry.points,
+                            "expired_lot_id": entry.id,
+                            "origin": entry.origin,
+                            "reason": _("Points left in the lot on its expiry date"),
+                            "date": vals["date"],
+                            "_from_lot_ids": entry.ids,
+                        }
+                    ]
+                )
         return entries
 
     def _allocate(self, from_lot_ids=()):
@@ -549,6 +688,18 @@ class LoyaltyPointsEntry(models.Model):
                     log_exceptions=False,
                 )
                 count = cr.rowcount
+                # Every lot past its date is written off up to ``today`` (never
+                # beyond the real day: lots written later are checked from here).
+                cr.execute(
+                    SQL(
+                        """UPDATE loyalty_points_program
+                              SET expiry_done_date = %(done)s
+                            WHERE expiry_done_date IS NULL
+                               OR expiry_done_date < %(done)s""",
+                        done=min(today, fields.Date.to_date(now)),
+                    ),
+                    log_exceptions=False,
+                )
         except TransactionRollbackError as error:
             _logger.info(
                 "Loyalty points expiry: the ledger changed since this transaction "
@@ -559,60 +710,3 @@ class LoyaltyPointsEntry(models.Model):
         self.env.invalidate_all()
         _logger.info("Loyalty points expiry: %s lots expired", count)
         return count
-
-    @api.model
-    def _grant_referrals(self, earn_entries):
-        """Write the referral points due for ``earn_entries``, entries that were just
-        written by an accrual (an invoice, a POS order): for each one that is its
-        customer's first ``earn`` entry in its program, the customer's referrer
-        earns the program's referral points, unless already given."""
-        Entry = self.sudo()
-        written = Entry.browse()
-        for earn in earn_entries.sudo().filtered(lambda e: e.kind == "earn"):
-            program = earn.program_id
-            customer = earn.partner_id.commercial_partner_id
-            referrer = customer.loyalty_points_referred_by_id.commercial_partner_id
-            if (
-                not referrer
-                or referrer == customer
-                or program.state == "off"
-                or program.referral_points <= 0
-            ):
-                continue
-            first = Entry.search(
-                [
-                    ("partner_id", "=", customer.id),
-                    ("program_id", "=", program.id),
-                    ("kind", "=", "earn"),
-                ],
-                order="id",
-                limit=1,
-            )
-            if first != earn:
-                continue
-            Entry._lock_balances(program, referrer)
-            if Entry.search_count(
-                [
-                    ("program_id", "=", program.id),
-                    ("referral_partner_id", "=", customer.id),
-                ],
-                limit=1,
-            ):
-                continue
-            written |= Entry._write_entries(
-                [
-                    {
-                        "partner_id": referrer.id,
-                        "program_id": program.id,
-                        "company_id": earn.company_id.id,
-                        "kind": "earn",
-                        "points": program.referral_points,
-                        "referral_partner_id": customer.id,
-                        "origin": earn.move_id.name or earn.origin,
-                        "reason": _(
-                            "Referral: %(customer)s", customer=customer.display_name
-                        ),
-                    }
-                ]
-            )
-        return written

@@ -1,30 +1,12 @@
 # Copyright 2026 Loyalty Points contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-import logging
 import math
-from collections import defaultdict
-from datetime import datetime, time, timedelta
 
-from odoo import Command, _, api, fields, models, tools
+from odoo import _, api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import (
-    SQL,
-    float_compare,
-    float_is_zero,
-    float_round,
-    format_amount,
-    format_date,
-    split_every,
-)
+from odoo.tools import float_compare, float_round, format_amount
 
-_logger = logging.getLogger(__name__)
-
-
-BOOKS_LOCK_KEY = 0x4C505F424F4F  # "LP_BOO"
-
-
-BACKFILL_BATCH = 200
-
+from ..tools import format_points
 
 # The fields that decide which program covers a company (_program_for_company).
 PROGRAM_LOOKUP_FIELDS = {"company_ids", "active", "sequence"}
@@ -170,6 +152,14 @@ class LoyaltyPointsProgram(models.Model):
         help="Days after which earned points expire; 0 means they never expire.",
     )
 
+    expiry_done_date = fields.Date(
+        string="Expired Up To",
+        readonly=True,
+        copy=False,
+        help="The nightly expiry job has written off every lot whose expiry date "
+        "is before this day.",
+    )
+
     min_redemption = fields.Monetary(
         string="Minimum Redemption",
         default=1.0,
@@ -196,128 +186,65 @@ class LoyaltyPointsProgram(models.Model):
         "income.",
     )
 
-    referral_points = fields.Float(
-        digits="Loyalty Points",
-        default=0.0,
-        tracking=True,
-        help="Points a customer earns when a customer they referred pays a first "
-        "ticket that earns points; once per referred customer. 0: referrals earn "
-        "nothing.",
-    )
-
+    # Each rule once, in the database, with the message the user reads: Odoo
+    # turns a violated CHECK into this message (odoo.service.model).
     _sql_constraints = [
-        ("rate_positive", "CHECK(rate > 0)", "The points per 1.00 must be positive."),
-        ("step_positive", "CHECK(step_amount > 0)", "The step must be positive."),
+        (
+            "rate_positive",
+            "CHECK(rate > 0)",
+            "The points per 1.00 must be greater than zero.",
+        ),
+        (
+            "step_positive",
+            "CHECK(step_amount > 0)",
+            "The spending step must be greater than zero.",
+        ),
         (
             "step_points_positive",
             "CHECK(step_points > 0)",
-            "The points per step must be positive.",
+            "The points per step must be greater than zero.",
         ),
         (
             "percentage_positive",
             "CHECK(percentage > 0)",
-            "The percentage back must be positive.",
+            "The percentage back must be greater than zero.",
         ),
         (
             "multiplier_positive",
             "CHECK(multiplier > 0)",
-            "The multiplier must be positive.",
+            "The multiplier must be greater than zero.",
         ),
         (
             "point_value_positive",
             "CHECK(point_value > 0)",
-            "The point value must be positive.",
+            "The point value must be greater than zero.",
         ),
         (
             "min_amount_positive",
             "CHECK(min_amount >= 0)",
-            "The minimum cannot be negative.",
+            "The minimum ticket amount cannot be negative.",
         ),
         (
             "min_redemption_positive",
             "CHECK(min_redemption >= 0)",
-            "The minimum redemption cannot be negative.",
+            "The minimum redemption cannot be negative; use 0 to pause redemptions.",
         ),
         (
             "pending_positive",
             "CHECK(pending_hours >= 0)",
-            "Pending hours cannot be negative.",
+            "Pending hours cannot be negative; use 0 for no pending period.",
         ),
         (
             "expiry_positive",
             "CHECK(expiry_days >= 0)",
-            "Expiry days cannot be negative.",
+            "Expiry days cannot be negative; use 0 for points that never expire.",
         ),
         (
             "rounding_positive",
             "CHECK(points_rounding > 0)",
-            "The points rounding must be positive.",
-        ),
-        (
-            "referral_points_positive",
-            "CHECK(referral_points >= 0)",
-            "The referral points cannot be negative.",
+            "The points rounding must be greater than zero.",
         ),
     ]
-
-    @api.constrains(
-        "rate",
-        "step_amount",
-        "step_points",
-        "percentage",
-        "multiplier",
-        "point_value",
-        "min_amount",
-        "min_redemption",
-        "pending_hours",
-        "expiry_days",
-        "points_rounding",
-    )
-    def _check_numbers(self):
-        """Say which setting is wrong before the database refuses it."""
-        checks = [
-            ("rate", _("The points per 1.00 must be greater than zero.")),
-            ("step_amount", _("The spending step must be greater than zero.")),
-            ("step_points", _("The points per step must be greater than zero.")),
-            ("percentage", _("The percentage back must be greater than zero.")),
-            ("multiplier", _("The multiplier must be greater than zero.")),
-            ("point_value", _("The point value must be greater than zero.")),
-            ("points_rounding", _("The points rounding must be greater than zero.")),
-        ]
-        for program in self:
-            for field, message in checks:
-                if program[field] <= 0:
-                    raise ValidationError(
-                        _(
-                            "%(program)s: %(message)s",
-                            program=program.name,
-                            message=message,
-                        )
-                    )
-            if program.min_redemption < 0:
-                raise ValidationError(
-                    _(
-                        "%(program)s: the minimum redemption cannot be negative; use 0 "
-                        "to pause redemptions.",
-                        program=program.name,
-                    )
-                )
-            if program.min_amount < 0:
-                raise ValidationError(
-                    _(
-                        "%(program)s: the minimum ticket amount cannot be negative.",
-                        program=program.name,
-                    )
-                )
-            if program.pending_hours < 0 or program.expiry_days < 0:
-                raise ValidationError(
-                    _(
-                        "%(program)s: pending hours and expiry days cannot be "
-                        "negative; "
-                        "use 0 for no pending period or no expiry.",
-                        program=program.name,
-                    )
-                )
 
     @api.constrains("company_ids", "active")
     def _check_one_program_per_company(self):
@@ -351,7 +278,9 @@ class LoyaltyPointsProgram(models.Model):
         a program is created, archived, deleted or given other companies: the id is
         kept in the registry's cache, which those changes clear in every worker."""
         company = company or self.env.company
-        return self.sudo().browse(self._program_id_for_company(company.id))
+        # In the caller's environment: what is done with the program next
+        # (redeeming, booking, a wizard) is checked against the caller's rights.
+        return self.browse(self._program_id_for_company(company.id))
 
     @api.model
     @tools.ormcache("company_id")
@@ -475,19 +404,20 @@ class LoyaltyPointsProgram(models.Model):
                 )
             )
         partner = partner.commercial_partner_id
-        if not partner._loyalty_points_has_balance(self, points):
-            pending = partner._loyalty_points_amounts(self).get(partner.id, (0.0, 0.0))[
-                1
-            ]
+        _balance, pending, available = partner._loyalty_points_amounts(self).get(
+            partner.id, (0.0, 0.0, 0.0)
+        )
+        precision = self.env["decimal.precision"].precision_get("Loyalty Points")
+        if float_compare(available, points, precision_digits=precision) < 0:
             raise UserError(
                 _(
                     "%(partner)s has %(available)s points available (%(pending)s more "
                     "pending); paying %(amount)s needs %(points)s points.",
                     partner=partner.display_name,
-                    available=max(partner._loyalty_points_spendable(self), 0.0),
-                    pending=pending,
+                    available=format_points(self.env, max(available, 0.0)),
+                    pending=format_points(self.env, pending),
                     amount=format_amount(self.env, amount, self.currency_id),
-                    points=points,
+                    points=format_points(self.env, points),
                 )
             )
 
@@ -551,480 +481,10 @@ class LoyaltyPointsProgram(models.Model):
             vals_list += [dict(base, **piece) for piece in pieces]
         return Entry._write_entries(vals_list)
 
-    # ------------------------------------------------------------------ what to book
-    @api.model
-    def _books_unbooked_sql(self):
-        """The ledger entries whose value is still to be booked: id, program,
-        centre, date, kind, points, and the account group that books them:
-        ``expense`` (earned, reversed, adjusted), ``breakage`` (expired) or
-        ``reward`` (spent on a reward, or given back from one).
-
-        What is linked to a payment is booked by the payment itself (the points
-        journal's outstanding account is the liability): points payments, refunds
-        paid in points, what a cancelled payment gives back. A deleted payment
-        leaves its redemption and its give-back, which book as a pair that adds up
-        to nothing. Each entry is booked once: the link table's unique index on
-        ``entry_id`` guarantees it."""
-        return SQL(
-            """
-            SELECT e.id, e.program_id, e.company_id, e.date, e.kind, e.points,
-                   CASE WHEN e.kind = 'expire' THEN 'breakage'
-                        WHEN e.kind = 'redeem' OR r.kind = 'redeem' THEN 'reward'
-                        ELSE 'expense' END AS books_group
-              FROM loyalty_points_entry e
-              LEFT JOIN loyalty_points_entry r ON r.id = e.reversed_entry_id
-             WHERE e.payment_id IS NULL
-               AND NOT EXISTS (
-                    SELECT 1 FROM loyalty_points_entry_booked_rel b
-                     WHERE b.entry_id = e.id
-                   )
-            """
-        )
-
-    def _books_value(self, points, company, day):
-        """The value of ``points`` of this program in ``company``'s currency."""
-        self.ensure_one()
-        return self.currency_id._convert(
-            points * self.point_value, company.currency_id, company, day
-        )
-
-    # ------------------------------------------------------------------ booking
-    @api.model
-    def _cron_book_points(self):
-        """Nightly: book every movement up to yesterday included, so that each
-        company gets one journal entry for each full day."""
-        return self.browse()._book_points(date=fields.Date.today() - timedelta(days=1))
-
-    def _book_points(self, date=None):
-        """Book the value of the ledger movements not booked yet, dated up to
-        ``date`` included (today by default, days in UTC), of the programs in
-        ``self`` (of every program when empty) that book points.
-
-        One journal entry per company and day sums the movements of that day:
-        earned, reversed and adjusted points between the loyalty expense and the
-        points liability, expired points between the liability and the breakage
-        income. Each journal entry is linked to the entries it books. Set-based:
-        one query finds and sums the movements; the ORM creates the few journal
-        entries. Safe to run twice: a second run finds nothing left, and two runs
-        at once cannot both book (the second one skips; the link table refuses a
-        second booking anyway). Returns the journal entries created."""
-        # sudo: booking is accounting housekeeping for all the companies of the
-        # programs, run by the cron or on a point value change; the movements were
-        # checked when they were written.
-        programs = (
-            (self or self.with_context(active_test=False).search([]))
-            .sudo()
-            .filtered("book_points")
-        )
-        Move = self.env["account.move"].sudo()
-        if not programs:
-            return Move
-        until = fields.Date.to_date(date or fields.Date.today()) + timedelta(days=1)
-        cr = self.env.cr
-        self.env.flush_all()
-        cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s)", BOOKS_LOCK_KEY))
-        if not cr.fetchone()[0]:
-            _logger.info("Loyalty points books: another run is in progress, skipped")
-            return Move
-        rows = self.env.execute_query(
-            SQL(
-                """
-                SELECT e.company_id, e.date::date, e.program_id, e.books_group,
-                       SUM(e.points), ARRAY_AGG(e.id ORDER BY e.id)
-                  FROM (%(unbooked)s) e
-                 WHERE e.program_id IN %(programs)s AND e.date < %(until)s
-                 GROUP BY 1, 2, 3, 4
-                 ORDER BY 1, 2, 3, 4
-                """,
-                unbooked=self._books_unbooked_sql(),
-                programs=tuple(programs.ids),
-                until=until,
-            )
-        )
-        days = defaultdict(list)
-        for company_id, day, program_id, group, points, entry_ids in rows:
-            days[company_id, day].append((program_id, group, points, entry_ids))
-        moves = Move
-        # Movements of a day that add up to nothing ride along with another
-        # journal entry of their company in this run (they change no balance).
-        zero = defaultdict(list)
-        for (company_id, day), parts in days.items():
-            company = programs.env["res.company"].browse(company_id)
-            if not company._loyalty_points_books_ready():
-                _logger.warning(
-                    "Loyalty points books: %s has no points accounts (no chart of "
-                    "accounts?); its movements stay unbooked",
-                    company.name,
-                )
-                continue
-            lines, entry_ids = programs._books_day_lines(company, day, parts)
-            if not lines:
-                zero[company].extend(entry_ids)
-                continue
-            moves |= self._books_create_move(
-                company,
-                day,
-                _("Loyalty points of %(day)s", day=format_date(self.env, day)),
-                lines,
-                entry_ids,
-            )
-        for company, entry_ids in zero.items():
-            move = moves.filtered(lambda m, c=company: m.company_id == c)[-1:]
-            if move:
-                move._loyalty_points_books_link(entry_ids)
-        _logger.info("Loyalty points books: %s journal entries", len(moves))
-        return moves
-
-    def _books_day_lines(self, company, day, parts):
-        """(line values, entry ids) of one company's day: ``parts`` are
-        (program id, account group, points, entry ids)."""
-        lines = []
-        entry_ids = []
-        several = len({part[0] for part in parts}) > 1
-        labels = {
-            "expense": _("Loyalty points earned, reversed and adjusted"),
-            "breakage": _("Loyalty points expired (breakage)"),
-            "reward": _("Loyalty points spent on rewards"),
-        }
-        for program_id, group, points, ids in parts:
-            program = self.browse(program_id)
-            entry_ids += ids
-            value = program._books_value(float(points), company, day)
-            if company.currency_id.is_zero(value):
-                continue
-            # Points that expire or pay for a reward leave the liability as income.
-            account = (
-                company.loyalty_points_expense_account_id
-                if group == "expense"
-                else company.loyalty_points_income_account_id
-            )
-            label = labels[group]
-            if several:
-                label = f"{label} ({program.name})"
-            lines += company._loyalty_points_books_line_vals(value, account, label)
-        return lines, entry_ids
-
-    @api.model
-    def _books_create_move(self, company, day, ref, lines, entry_ids=()):
-        """Create and post one journal entry of ``company`` in its loyalty books
-        journal, linked to ``entry_ids``."""
-        journal = company._loyalty_points_books_journal()
-        move = (
-            self.env["account.move"]
-            .sudo()
-            .with_company(company)
-            .create(
-                {
-                    "move_type": "entry",
-                    "journal_id": journal.id,
-                    "company_id": company.id,
-                    "date": company._loyalty_points_books_date(day, journal),
-                    "ref": ref,
-                    "line_ids": [fields.Command.create(vals) for vals in lines],
-                }
-            )
-        )
-        move._loyalty_points_books_link(entry_ids)
-        move.action_post()
-        return move
-
-    # ------------------------------------------------------------------ revaluation
-    def _books_outstanding(self):
-        """{company: booked outstanding points} of the program: the sum of its
-        entries in each company, less what is not booked yet (booked later at the
-        value of the day)."""
-        self.ensure_one()
-        self.env.flush_all()
-        rows = self.env.execute_query(
-            SQL(
-                """
-                SELECT e.company_id,
-                       SUM(e.points) - COALESCE(SUM(u.points), 0)
-                  FROM loyalty_points_entry e
-                  LEFT JOIN (%(unbooked)s) u ON u.id = e.id
-                 WHERE e.program_id = %(program)s
-                 GROUP BY e.company_id
-                """,
-                unbooked=self._books_unbooked_sql(),
-                program=self.id,
-            )
-        )
-        Company = self.env["res.company"]
-        return {
-            Company.browse(company_id): float(points) for company_id, points in rows
-        }
-
     def write(self, vals):
-        revalue = {}
-        if "point_value" in vals:
-            for program in self.sudo().filtered("book_points"):
-                if program.currency_id.compare_amounts(
-                    program.point_value, vals["point_value"]
-                ):
-                    # What was earned before the change is booked at the old value
-                    # first, then every outstanding point is revalued.
-                    program._book_points()
-                    revalue[program] = (
-                        program.point_value,
-                        program._books_outstanding(),
-                    )
         res = super().write(vals)
         if PROGRAM_LOOKUP_FIELDS.intersection(vals):
             self._clear_program_cache()
         if "company_ids" in vals or "book_points" in vals:
             self._setup_companies()
-        for program, (old_value, outstanding) in revalue.items():
-            if program.book_points:
-                program._books_revalue(old_value, outstanding)
         return res
-
-    def _books_revalue(self, old_value, outstanding):
-        """Book the change of point value from ``old_value`` on the
-        ``outstanding`` points of each company ({company: points}): one journal
-        entry per company, expense against liability (negative when the value
-        drops)."""
-        self.ensure_one()
-        today = fields.Date.today()
-        moves = self.env["account.move"].sudo()
-        label = _(
-            "Loyalty points revaluation: %(program)s, point value %(old)s to %(new)s",
-            program=self.name,
-            old=old_value,
-            new=self.point_value,
-        )
-        for company, points in outstanding.items():
-            if float_is_zero(points, precision_digits=4):
-                continue
-            if not company._loyalty_points_books_ready():
-                continue
-            value = self.currency_id._convert(
-                (self.point_value - old_value) * points,
-                company.currency_id,
-                company,
-                today,
-            )
-            if company.currency_id.is_zero(value):
-                continue
-            lines = company._loyalty_points_books_line_vals(
-                value, company.loyalty_points_expense_account_id, label
-            )
-            moves |= self._books_create_move(company, today, label, lines)
-        return moves
-
-    def _demo_load_history(self):
-        """Demo data: a history written the way the application writes it.
-
-        Invoices are posted and paid, so their points come from the accrual; a
-        goodwill grant and a correction are adjustments with a reason; a welcome
-        bonus past its expiry date is consumed by an expiry entry; and once the
-        program has a pending period, a fresh invoice's points are still pending."""
-        self.ensure_one()
-        company = self.company_ids[:1]
-        journal = self.env["account.journal"].search(
-            [
-                *self.env["account.journal"]._check_company_domain(company),
-                ("type", "=", "bank"),
-            ],
-            limit=1,
-        )
-        if not journal:
-            return  # no chart of accounts: nothing can be invoiced
-        program = self.with_company(company)
-        ref = program.env.ref
-        anna = ref("loyalty_points.res_partner_demo_anna")
-        marco = ref("loyalty_points.res_partner_demo_marco")
-        sofia = ref("loyalty_points.res_partner_demo_sofia")
-        consultation = ref("loyalty_points.product_demo_consultation")
-        vaccination = ref("loyalty_points.product_demo_vaccination")
-        dental_kit = ref("loyalty_points.product_demo_dental_kit")
-        euthanasia = ref("loyalty_points.product_demo_euthanasia")
-        today = fields.Date.context_today(program)
-        pending_hours = program.pending_hours or 24
-
-        # Earned before the program had a pending period: available now.
-        program.pending_hours = 0
-        program._demo_paid_invoice(
-            anna, [(consultation, 1), (vaccination, 2)], today - timedelta(45), journal
-        )
-        program._demo_paid_invoice(
-            anna, [(consultation, 1), (dental_kit, 2)], today - timedelta(20), journal
-        )
-        # The excluded service earns nothing; the consultation on the same ticket does.
-        program._demo_paid_invoice(
-            marco, [(consultation, 1), (euthanasia, 1)], today - timedelta(30), journal
-        )
-
-        Entry = program.env["loyalty.points.entry"]
-        Entry._lock_balances(program, anna | marco)
-        Entry._write_entries(
-            [
-                program._demo_entry_vals(
-                    anna, "adjust", 25, reason="Goodwill: waited an hour for her visit"
-                ),
-                program._demo_entry_vals(
-                    anna, "adjust", -5, reason="Correction: vaccination counted twice"
-                ),
-            ]
-        )
-        # A welcome bonus of long ago, left unspent past its expiry date.
-        earned = datetime.combine(today - timedelta(400), time(10))
-        expiry = (earned + timedelta(days=365)).date()
-        lot = Entry._write_entries(
-            [
-                program._demo_entry_vals(
-                    marco,
-                    "adjust",
-                    50,
-                    reason="Welcome bonus",
-                    date=earned,
-                    expiry_date=expiry,
-                )
-            ]
-        )
-        Entry._write_entries(
-            [
-                program._demo_entry_vals(
-                    marco,
-                    "expire",
-                    -lot.points,
-                    reason="Points expired",
-                    date=datetime.combine(expiry + timedelta(1), time(2)),
-                    expired_lot_id=lot.id,
-                    _from_lot_ids=lot.ids,
-                )
-            ]
-        )
-
-        # From now on, earned points wait a day before they can be spent.
-        program.pending_hours = pending_hours
-        program._demo_paid_invoice(
-            sofia, [(consultation, 1), (vaccination, 1)], today, journal
-        )
-
-    def _demo_entry_vals(self, partner, kind, points, **vals):
-        return {
-            "partner_id": partner.id,
-            "program_id": self.id,
-            "company_id": self.env.company.id,
-            "kind": kind,
-            "points": points,
-            **vals,
-        }
-
-    def _demo_paid_invoice(self, partner, lines, date, journal):
-        """A customer invoice of ``lines`` [(product template, quantity)], posted and
-        paid in full through ``journal`` on ``date``."""
-        invoice = self.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": partner.id,
-                "invoice_date": date,
-                "invoice_line_ids": [
-                    Command.create(
-                        {
-                            "product_id": template.product_variant_id.id,
-                            "quantity": quantity,
-                        }
-                    )
-                    for template, quantity in lines
-                ],
-            }
-        )
-        invoice.action_post()
-        self.env["account.payment.register"].with_context(
-            active_model="account.move", active_ids=invoice.ids
-        ).create({"journal_id": journal.id, "payment_date": date})._create_payments()
-        return invoice
-
-    @api.constrains("referral_points")
-    def _check_referral_points(self):
-        for program in self:
-            if program.referral_points < 0:
-                raise ValidationError(
-                    _(
-                        "%(program)s: the referral points cannot be negative; use 0 "
-                        "for no referral reward.",
-                        program=program.name,
-                    )
-                )
-
-    def _backfill_candidate_ids(self):
-        """Ids of the paid customer invoices of the programs' companies, dated from
-        the program's start date, that have no ledger entry at all: one query."""
-        self.env.flush_all()
-        company_ids = self._fields["company_ids"]
-        rows = self.env.execute_query(
-            SQL(
-                """
-                SELECT m.id
-                  FROM account_move m
-                 WHERE m.move_type = 'out_invoice'
-                   AND m.state = 'posted'
-                   AND m.payment_state IN ('paid', 'in_payment')
-                   AND EXISTS (
-                       SELECT 1
-                         FROM %(rel)s rel
-                         JOIN loyalty_points_program p ON p.id = rel.%(program)s
-                        WHERE rel.%(company)s = m.company_id
-                          AND p.id IN %(programs)s
-                          AND m.invoice_date >= p.date_start)
-                   AND NOT EXISTS (
-                       SELECT 1 FROM loyalty_points_entry e WHERE e.move_id = m.id)
-                 ORDER BY m.invoice_date, m.id
-                """,
-                rel=SQL.identifier(company_ids.relation),
-                program=SQL.identifier(company_ids.column1),
-                company=SQL.identifier(company_ids.column2),
-                programs=tuple(self.ids),
-            )
-        )
-        return [row[0] for row in rows]
-
-    def _backfill_invoices(self):
-        """Award the points of the paid invoices that earned none, e.g. those paid
-        while the program was off, and return (invoices that earned, points).
-
-        Safe to run any number of times: an invoice that has an entry is no longer
-        a candidate, ``_loyalty_points_sync`` writes only what is missing, and the
-        unique index on (program, invoice, cycle) refuses a second earning."""
-        programs = self.filtered(lambda p: p.active and p.state != "off")
-        if not programs:
-            return 0, 0.0
-        invoice_count, points = 0, 0.0
-        Move = self.env["account.move"]
-        for batch in split_every(BACKFILL_BATCH, programs._backfill_candidate_ids()):
-            Move.browse(batch)._loyalty_points_sync()
-            self.env.flush_all()
-            count, total = self.env.execute_query(
-                SQL(
-                    """SELECT COUNT(DISTINCT move_id), COALESCE(SUM(points), 0)
-                         FROM loyalty_points_entry WHERE move_id IN %s""",
-                    tuple(batch),
-                )
-            )[0]
-            invoice_count += count
-            points += float(total)
-            # A long backfill should not keep every invoice of it in the cache.
-            self.env.invalidate_all()
-        return invoice_count, points
-
-    def _backfill_check(self):
-        """Refuse programs that cannot earn, saying what to do."""
-        if not self:
-            raise UserError(_("Choose at least one program whose points to process."))
-        idle = self.filtered(lambda p: not p.active or p.state == "off")
-        if idle:
-            raise UserError(
-                _(
-                    "%(programs)s earns no points while it is off or archived: set it "
-                    "to Test or On first, then process its invoices.",
-                    programs=", ".join(idle.mapped("name")),
-                )
-            )
-
-    @api.model
-    def _cron_backfill_invoices(self):
-        """Nightly: award the points that paid invoices are missing, for every active
-        program that accrues (test or on)."""
-        programs = self.search([("state", "in", ("test", "on"))])
-        return programs._backfill_invoices()

@@ -1,15 +1,10 @@
 # Copyright 2026 Loyalty Points contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
-from odoo.tools import (
-    SQL,
-    float_compare,
-    float_is_zero,
-    format_amount,
-    format_date,
-    formatLang,
-)
+from odoo.exceptions import UserError
+from odoo.tools import SQL, float_compare, format_amount, format_date
+
+from ..tools import format_points
 
 OPERATORS = {
     "=": lambda a, b: a == b,
@@ -25,7 +20,8 @@ STATEMENT_TEMPLATE = "loyalty_points.mail_template_loyalty_points_statement"
 
 
 class ResPartner(models.Model):
-    _inherit = "res.partner"
+    # One file per concern: the model is split by what each part does.
+    _inherit = "res.partner"  # pylint: disable=consider-merging-classes-inherited
 
     loyalty_points_enrolled = fields.Boolean(
         string="Enrolled in Loyalty Program",
@@ -70,48 +66,37 @@ class ResPartner(models.Model):
     )
 
     # ------------------------------------------------------------------ balances
-    @api.model
-    def _loyalty_points_pending_sql(self, partner, program):
-        """SQL of the pending points (what is left of lots not yet available) of the
-        customer and program that the SQL expressions ``partner`` and ``program``
-        name."""
-        return SQL(
-            """COALESCE((SELECT SUM(e.points - COALESCE((SELECT SUM(a.points)
-                              FROM loyalty_points_allocation a
-                             WHERE a.lot_id = e.id), 0))
-                           FROM loyalty_points_entry e
-                          WHERE e.program_id = %s AND e.partner_id = %s
-                            AND e.available_date > %s AND e.points > 0), 0)""",
-            program,
-            partner,
-            fields.Datetime.now(),
-        )
-
     def _loyalty_points_amounts(self, program):
-        """{commercial partner id: (balance, pending)} for ``self`` in ``program``,
-        in one query: the balances are kept by the database, the pending points
-        come from the lots not yet available."""
+        """{commercial partner id: (balance, pending, available)} for ``self`` in
+        ``program``, in one query (``loyalty.points.entry._amounts_sql``: the one
+        rule of what can be spent, shared by every reader and every check)."""
         partner_ids = sorted(set(self.commercial_partner_id.ids))
         if not partner_ids or not program:
             return {}
-        self.env["loyalty.points.entry"].flush_model()
+        Entry = self.env["loyalty.points.entry"]
+        Entry.flush_model()
         self.env["loyalty.points.allocation"].flush_model()
+        balance, pending, available = Entry._amounts_sql(
+            SQL("p.id"), SQL("%s", program.id)
+        )
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT p.id, COALESCE(b.points, 0), %s
+                SELECT p.id, %s, %s, %s
                   FROM unnest(%s::int[]) p(id)
                   LEFT JOIN loyalty_points_balance b
                          ON b.partner_id = p.id AND b.program_id = %s
                 """,
-                self._loyalty_points_pending_sql(SQL("p.id"), program.id),
+                balance,
+                pending,
+                available,
                 partner_ids,
                 program.id,
             )
         )
         return {
-            partner_id: (float(balance), float(pending))
-            for partner_id, balance, pending in rows
+            partner_id: (float(balance), float(pending), float(available))
+            for partner_id, balance, pending, available in rows
         }
 
     @api.depends_context("company")
@@ -119,8 +104,9 @@ class ResPartner(models.Model):
         program = self.env["loyalty.points.program"]._program_for_company()
         amounts = self._loyalty_points_amounts(program)
         for partner in self:
-            balance, pending = amounts.get(partner.commercial_partner_id.id, (0.0, 0.0))
-            available = max(balance - pending, 0.0) if balance > 0 else balance
+            balance, pending, available = amounts.get(
+                partner.commercial_partner_id.id, (0.0, 0.0, 0.0)
+            )
             partner.loyalty_points_balance = balance
             partner.loyalty_points_pending = pending
             partner.loyalty_points_available = available
@@ -142,28 +128,31 @@ class ResPartner(models.Model):
 
     def _search_loyalty_points(self, operator, value, amount):
         """Partners whose ``amount`` (balance, pending, available or value) compares
-        to ``value``, in one query on the balances kept by the database. Partners
-        without any entry count as 0."""
+        to ``value``, in one query on the balances kept by the database, with the
+        same rule as the read. Partners without any entry count as 0."""
         if operator not in OPERATORS:
             raise UserError(
                 _("Loyalty points can be searched with =, !=, <, <=, > or >=.")
             )
-        value = float(value or 0.0)
+        try:
+            value = float(value or 0.0)
+        except (TypeError, ValueError) as error:
+            raise UserError(
+                _("Search loyalty points with a number, e.g. 500.")
+            ) from error
         zero_matches = OPERATORS[operator](0.0, value)
-        program = self.env["loyalty.points.program"]._program_for_company()
+        # sudo: which program covers the company, and its point value, are not
+        # secret; anyone who may search contacts may search them by points.
+        program = self.env["loyalty.points.program"].sudo()._program_for_company()
         if not program:
             return [] if zero_matches else [(0, "=", 1)]
         self.env["loyalty.points.entry"].flush_model()
         self.env["loyalty.points.allocation"].flush_model()
-        pending = self._loyalty_points_pending_sql(
+        balance, pending, available = self.env["loyalty.points.entry"]._amounts_sql(
             SQL("b.partner_id"), SQL("b.program_id")
         )
-        available = SQL(
-            "CASE WHEN b.points > 0 THEN GREATEST(b.points - %s, 0) ELSE b.points END",
-            pending,
-        )
         expression = {
-            "balance": SQL("b.points"),
+            "balance": balance,
             "pending": pending,
             "available": available,
             "value": SQL("%s * GREATEST(%s, 0)", program.point_value, available),
@@ -193,40 +182,14 @@ class ResPartner(models.Model):
         action["context"] = {"default_partner_id": self.commercial_partner_id.id}
         return action
 
-    def _loyalty_points_spendable(self, program, now=None):
-        """Points the customer can spend now, exactly: what is left of the lots that
-        are available and not past their expiry date, less any debt that no lot
-        covers (a refund after the points were spent)."""
-        now = now or fields.Datetime.now()
+    def _loyalty_points_spendable(self, program):
+        """Points the customer (its commercial entity) can spend now in
+        ``program``: ``loyalty_points_available``, read from the ledger now."""
         partner = self.commercial_partner_id
-        self.env["loyalty.points.entry"].flush_model()
-        self.env["loyalty.points.allocation"].flush_model()
-        spendable, remaining, balance = self.env.execute_query(
-            SQL(
-                """
-                SELECT COALESCE(SUM(remaining) FILTER (WHERE spendable), 0),
-                       COALESCE(SUM(remaining), 0),
-                       (SELECT b.points FROM loyalty_points_balance b
-                         WHERE b.partner_id = %(partner)s
-                           AND b.program_id = %(program)s)
-                  FROM (SELECT e.points - COALESCE(SUM(a.points), 0) AS remaining,
-                               e.available_date <= %(now)s
-                               AND (e.expiry_date IS NULL OR e.expiry_date >= %(today)s)
-                               AS spendable
-                          FROM loyalty_points_entry e
-                          LEFT JOIN loyalty_points_allocation a ON a.lot_id = e.id
-                         WHERE e.partner_id = %(partner)s AND e.program_id = %(program)s
-                           AND e.points > 0
-                         GROUP BY e.id) lots
-                """,
-                now=now,
-                today=fields.Date.to_date(now),
-                partner=partner.id,
-                program=program.id,
-            )
-        )[0]
-        debt = max(float(remaining) - float(balance or 0.0), 0.0)
-        return float(spendable) - debt
+        partner.ensure_one()
+        return partner._loyalty_points_amounts(program).get(
+            partner.id, (0.0, 0.0, 0.0)
+        )[2]
 
     def _loyalty_points_has_balance(self, program, points):
         """True when the customer's spendable points cover ``points``."""
@@ -248,11 +211,8 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------ formatting
     @api.model
     def _loyalty_points_format(self, points):
-        """``points`` as the language of the environment writes numbers: whole
-        points without decimals, others at the points precision."""
-        precision = self.env["decimal.precision"].precision_get("Loyalty Points")
-        whole = float_is_zero(points - round(points), precision_digits=precision)
-        return formatLang(self.env, points, digits=0 if whole else precision)
+        """``points`` printed the one way points are printed (for templates)."""
+        return format_points(self.env, points)
 
     # ------------------------------------------------------------------ templates
     def _loyalty_points_summary(self):
@@ -276,14 +236,15 @@ class ResPartner(models.Model):
         the points that expire then. Read from the ledger now, not from the
         cache. Empty when no program covers the current company."""
         self.ensure_one()
-        program = self.env["loyalty.points.program"]._program_for_company()
+        # sudo: a statement prints the program's name and point value for
+        # whoever renders it (a mail template renders as its sender).
+        program = self.env["loyalty.points.program"].sudo()._program_for_company()
         if not program:
             return {}
         partner = self.commercial_partner_id
-        balance, pending = partner._loyalty_points_amounts(program).get(
-            partner.id, (0.0, 0.0)
+        balance, pending, available = partner._loyalty_points_amounts(program).get(
+            partner.id, (0.0, 0.0, 0.0)
         )
-        available = max(balance - pending, 0.0) if balance > 0 else balance
         value = max(available, 0.0) * program.point_value
         expiring = partner._loyalty_points_expiring(program, limit=lots) if lots else []
         return {
@@ -363,66 +324,3 @@ class ResPartner(models.Model):
                 "default_email_layout_xmlid": "mail.mail_notification_light",
             },
         }
-
-    loyalty_points_referred_by_id = fields.Many2one(
-        "res.partner",
-        string="Referred By",
-        index="btree_not_null",
-        ondelete="restrict",
-        tracking=True,
-        help="The customer who brought this one. When this customer's first ticket "
-        "earns points, the referrer earns the program's referral points, once. It "
-        "cannot be changed once saved.",
-    )
-
-    loyalty_points_referral_locked = fields.Boolean(
-        compute="_compute_loyalty_points_referral_locked",
-        help="The referrer is saved and can no longer change.",
-    )
-
-    # No dependency on purpose: the form keeps the value that was saved, so the
-    # field stays editable until the record is saved with a referrer.
-    def _compute_loyalty_points_referral_locked(self):
-        for partner in self:
-            partner.loyalty_points_referral_locked = bool(
-                partner._origin.loyalty_points_referred_by_id
-            )
-
-    @api.constrains("loyalty_points_referred_by_id")
-    def _check_loyalty_points_referred_by(self):
-        for partner in self:
-            referrer = partner.loyalty_points_referred_by_id
-            if (
-                referrer
-                and referrer.commercial_partner_id == partner.commercial_partner_id
-            ):
-                raise ValidationError(
-                    _(
-                        "%(partner)s cannot be referred by %(referrer)s: a customer "
-                        "cannot refer itself, nor be referred by one of its own "
-                        "contacts. Choose the customer who brought them.",
-                        partner=partner.display_name,
-                        referrer=referrer.display_name,
-                    )
-                )
-
-    def write(self, vals):
-        if "loyalty_points_referred_by_id" in vals:
-            self._loyalty_points_check_referrer_change(
-                vals["loyalty_points_referred_by_id"]
-            )
-        return super().write(vals)
-
-    def _loyalty_points_check_referrer_change(self, referrer_id):
-        """A referrer is set once: refuse to change or clear it."""
-        for partner in self:
-            current = partner.loyalty_points_referred_by_id
-            if current and current.id != referrer_id:
-                raise UserError(
-                    _(
-                        "%(partner)s was referred by %(referrer)s, which cannot be "
-                        "changed once saved.",
-                        partner=partner.display_name,
-                        referrer=current.display_name,
-                    )
-                )

@@ -82,9 +82,9 @@ class TestAdjust(LoyaltyPointsCommon):
         self.assertEqual(self.customer.loyalty_points_available, 50.0)
         note = self._notes()
         self.assertEqual(len(note), 1)
-        self.assertIn("50.00 loyalty points granted", note.body)
+        self.assertIn("50 loyalty points granted", note.body)
         self.assertIn("Goodwill", note.body)
-        self.assertIn("New balance: 50.00 points", note.body)
+        self.assertIn("New balance: 50 points", note.body)
         self.assertEqual(note.author_id, self.manager.partner_id)
 
     def test_grant_program_expiry(self):
@@ -110,8 +110,8 @@ class TestAdjust(LoyaltyPointsCommon):
             sorted([(lot_a.id, 100.0), (lot_b.id, 20.0)]),
         )
         self.assertEqual(self._points(), 30.0)
-        self.assertIn("120.00 loyalty points deducted", self._notes()[0].body)
-        self.assertIn("New balance: 30.00 points", self._notes()[0].body)
+        self.assertIn("120 loyalty points deducted", self._notes()[0].body)
+        self.assertIn("New balance: 30 points", self._notes()[0].body)
 
     def test_deduct_all_available(self):
         """A deduction may take the available balance to zero, not below."""
@@ -125,7 +125,7 @@ class TestAdjust(LoyaltyPointsCommon):
         nothing."""
         self._wizard(30).action_apply()
         wizard = self._wizard(-50)
-        with self.assertRaisesRegex(UserError, "Only 30.00 points are available"):
+        with self.assertRaisesRegex(UserError, "Only 30 points are available"):
             wizard.action_apply()
         self.assertEqual(self._points(), 30.0)
         self.assertEqual(len(self._entries()), 1)

@@ -572,7 +572,7 @@ class TestBooksScenario(LoyaltyBooksCommon):
                 "redeem",
                 "reverse",  # the cancelled payment gives back to its two lots
                 "reverse",
-                "reverse",  # the refund paid in points
+                "refund",  # the refund paid in points
                 "redeem",
             ],
         )

@@ -1,5 +1,6 @@
 # Copyright 2026 Loyalty Points contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import json
 from datetime import timedelta
 
 from freezegun import freeze_time
@@ -7,7 +8,7 @@ from psycopg2 import errors
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import new_test_user
+from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .common import LoyaltyPointsCommon
@@ -48,9 +49,14 @@ class TestProgramSettings(LoyaltyPointsCommon):
             {"points_rounding": 0.0},
         ]
         for vals in bad:
-            with self.subTest(vals=vals), self.assertRaises(ValidationError):
-                with self.cr.savepoint():
-                    self.program.write(vals)
+            with (
+                self.subTest(vals=vals),
+                mute_logger("odoo.sql_db"),
+                self.assertRaises(errors.CheckViolation),
+                self.cr.savepoint(),
+            ):
+                self.program.write(vals)
+                self.program.flush_recordset()
         self.program.invalidate_recordset()
         self.assertEqual((self.program.rate, self.program.expiry_days), (2.0, 365))
 
@@ -321,3 +327,65 @@ class TestNegativeBalance(LoyaltyPointsCommon):
         # The reversal could only take back the 50 points left in the lot.
         self.assertEqual(reverse.allocation_ids.points, 50)
         self.assertEqual(reverse.allocation_ids.lot_id, self._entries()[0])
+
+
+@tagged("post_install", "-at_install")
+class TestSettingMessages(HttpCase):
+    """A rule of the settings is written once, as a database CHECK with its
+    message: saving a wrong value from the client shows that message."""
+
+    def _save(self, vals, program_id=None):
+        """The error message the client gets for saving ``vals``, or None."""
+        method, args = (
+            ("write", [[program_id], vals])
+            if program_id
+            else (
+                "create",
+                [{"name": "Club", "active": False, **vals}],
+            )
+        )
+        payload = {
+            "jsonrpc": "2.0",
+            "method": "call",
+            "id": 1,
+            "params": {
+                "model": "loyalty.points.program",
+                "method": method,
+                "args": args,
+                "kwargs": {},
+            },
+        }
+        with mute_logger("odoo.sql_db", "odoo.http"):
+            response = self.url_open(
+                "/web/dataset/call_kw",
+                data=json.dumps(payload),
+                headers={"Content-Type": "application/json"},
+            ).json()
+        error = response.get("error")
+        return error and error["data"]["message"]
+
+    def test_check_violation_says_what_is_wrong(self):
+        """Creating or saving a program with a wrong value answers with the
+        constraint's message, and nothing is written."""
+        self.authenticate("admin", "admin")
+        Program = self.env["loyalty.points.program"]
+        count = Program.with_context(active_test=False).search_count([])
+        cases = {
+            "rate": (0.0, "The points per 1.00 must be greater than zero."),
+            "expiry_days": (-1, "Expiry days cannot be negative; use 0"),
+            "min_redemption": (-1.0, "use 0 to pause redemptions"),
+            "referral_points": (-5.0, "use 0 for no referral reward"),
+        }
+        for field, (value, message) in cases.items():
+            with self.subTest(field=field):
+                self.assertIn(message, self._save({field: value}) or "")
+        self.assertEqual(
+            Program.with_context(active_test=False).search_count([]), count
+        )
+        program = Program.create({"name": "Club", "active": False})
+        self.assertIn(
+            "The multiplier must be greater than zero.",
+            self._save({"multiplier": 0.0}, program.id) or "",
+        )
+        program.invalidate_recordset()
+        self.assertEqual(program.multiplier, 1.0)

@@ -155,7 +155,7 @@ class TestRedeem(LoyaltyRedeemCommon):
         refund = self._invoice([30.0], move_type="out_refund")
         self._pay(refund, journal=self.points_journal)
         entry = self._entries()[-1]
-        self.assertEqual((entry.kind, entry.points), ("reverse", 3000))
+        self.assertEqual((entry.kind, entry.points), ("refund", 3000))
         self.assertEqual(self.customer.loyalty_points_balance, 13000)
 
 
@@ -256,7 +256,7 @@ class TestRedeemRefusals(LoyaltyRedeemCommon):
         self.program.pending_hours = 24
         self._pay(self._invoice([1000.0]))
         self.assertEqual(self.customer.loyalty_points_pending, 2000)
-        self.assertRefused(self._invoice([500.0]), 110.0, "2000.0 more pending")
+        self.assertRefused(self._invoice([500.0]), 110.0, "2,000 more pending")
 
     def test_more_than_due(self):
         """Paying more than the amount due is refused."""

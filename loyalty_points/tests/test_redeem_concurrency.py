@@ -97,7 +97,7 @@ class TestRedeemConcurrency(RealConnectionsCase):
         self.assertEqual(sorted(outcome), ["a", "b"])
         self.assertEqual(list(outcome.values()).count("spent"), 1, outcome)
         refused = next(value for value in outcome.values() if value != "spent")
-        self.assertIn("50.0 points available", refused)
+        self.assertIn("50 points available", refused)
         with self.registry.cursor() as cr:
             cr.execute(
                 "SELECT COUNT(*) FILTER (WHERE kind = 'redeem'), SUM(points) "

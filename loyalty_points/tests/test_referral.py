@@ -37,7 +37,7 @@ class TestReferral(LoyaltyPointsCommon):
         entry = self._referrals()
         self.assertEqual(
             (entry.kind, entry.points, entry.referral_partner_id, entry.program_id),
-            ("earn", 500, self.customer, self.program),
+            ("referral", 500, self.customer, self.program),
         )
         self.assertEqual(entry.reason, "Referral: Customer A")
         self.assertFalse(entry.move_id, "the referral is not the ticket's earning")
@@ -129,7 +129,7 @@ class TestReferral(LoyaltyPointsCommon):
                     {
                         "partner_id": self.referrer.id,
                         "program_id": self.program.id,
-                        "kind": "earn",
+                        "kind": "referral",
                         "points": 500,
                         "referral_partner_id": self.customer.id,
                     }
@@ -139,8 +139,13 @@ class TestReferral(LoyaltyPointsCommon):
 
     def test_referral_points_not_negative(self):
         """Negative referral points are refused."""
-        with self.assertRaises(ValidationError), self.cr.savepoint():
+        with (
+            mute_logger("odoo.sql_db"),
+            self.assertRaises(IntegrityError),
+            self.cr.savepoint(),
+        ):
             self.program.referral_points = -1
+            self.program.flush_recordset()
         self.program.invalidate_recordset()
         self.assertEqual(self.program.referral_points, 500)
 

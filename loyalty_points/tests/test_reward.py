@@ -160,7 +160,7 @@ class TestReward(LoyaltyRedeemCommon):
     def test_refused_without_the_points(self):
         """A reward above the available points is refused, naming both numbers."""
         self.box.points_cost = 12000
-        self._refused(self._draft(), self.box, message="10,000.00")
+        self._refused(self._draft(), self.box, message="10,000 points available")
         self.assertEqual(self.customer.loyalty_points_balance, 10000)
 
     def test_pending_points_do_not_count(self):

@@ -60,7 +60,7 @@ class TestServerAction(LoyaltyPointsCommon):
                 entry,
                 [
                     {
-                        "kind": "adjust",
+                        "kind": "grant",
                         "points": 50.0,
                         "reason": "Happy birthday",
                         "expiry_date": expiry,
@@ -224,7 +224,7 @@ class TestServerAction(LoyaltyPointsCommon):
         self._run(self.customer, action)
         self.assertRecordValues(
             self._entries(),
-            [{"kind": "adjust", "points": 100.0, "reason": "Welcome to the club"}],
+            [{"kind": "grant", "points": 100.0, "reason": "Welcome to the club"}],
         )
 
 
@@ -262,5 +262,5 @@ class TestGrantAutomation(LoyaltyPointsCommon):
         self.customer.name = "Customer A renamed"  # not an enrolment: nothing more
         self.assertRecordValues(
             self._entries(),
-            [{"kind": "adjust", "points": 100.0, "reason": "Welcome to the club"}],
+            [{"kind": "grant", "points": 100.0, "reason": "Welcome to the club"}],
         )

@@ -7,7 +7,7 @@ from markupsafe import Markup
 from odoo import _, models
 from odoo.tools import SQL
 
-from .loyalty_points_adjust_wizard import format_points
+from ..tools import format_points
 
 
 class BasePartnerMergeAutomaticWizard(models.TransientModel):

@@ -2,14 +2,11 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import float_compare, float_is_zero, formatLang
+from odoo.tools import float_is_zero
+
+from ..tools import format_points
 
 MANAGER_GROUP = "loyalty_points.group_loyalty_points_manager"
-
-
-def format_points(env, points):
-    """``points`` as the user's language writes numbers, at the points precision."""
-    return formatLang(env, points, dp="Loyalty Points")
 
 
 class LoyaltyPointsAdjustWizard(models.TransientModel):
@@ -70,11 +67,11 @@ class LoyaltyPointsAdjustWizard(models.TransientModel):
     def _compute_balances(self):
         for wizard in self:
             amounts = wizard.partner_id._loyalty_points_amounts(wizard.program_id)
-            balance, pending = amounts.get(
-                wizard.partner_id.commercial_partner_id.id, (0.0, 0.0)
+            balance, _pending, available = amounts.get(
+                wizard.partner_id.commercial_partner_id.id, (0.0, 0.0, 0.0)
             )
             wizard.balance = balance
-            wizard.available = balance - pending
+            wizard.available = available
 
     def _check_adjustment(self):
         """Refuse what a manager may not record; say what to change."""
@@ -134,24 +131,18 @@ class LoyaltyPointsAdjustWizard(models.TransientModel):
         partner = self.partner_id.commercial_partner_id
         program = self.program_id
         Entry._lock_balances(program, partner)
-        if self.points < 0:
-            balance, pending = partner._loyalty_points_amounts(program).get(
-                partner.id, (0.0, 0.0)
-            )
-            available = balance - pending
-            precision = self.env["decimal.precision"].precision_get("Loyalty Points")
-            if (
-                float_compare(available + self.points, 0, precision_digits=precision)
-                < 0
-            ):
-                raise UserError(
-                    _(
-                        "Only %(points)s points are available for %(partner)s: "
-                        "deduct at most that many.",
-                        points=format_points(self.env, max(available, 0.0)),
-                        partner=partner.display_name,
-                    )
+        if self.points < 0 and not partner._loyalty_points_has_balance(
+            program, -self.points
+        ):
+            available = partner._loyalty_points_spendable(program)
+            raise UserError(
+                _(
+                    "Only %(points)s points are available for %(partner)s: "
+                    "deduct at most that many.",
+                    points=format_points(self.env, max(available, 0.0)),
+                    partner=partner.display_name,
                 )
+            )
         vals = {
             "partner_id": partner.id,
             "program_id": program.id,
