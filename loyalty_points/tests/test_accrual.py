@@ -3,6 +3,7 @@
 from psycopg2 import IntegrityError
 
 from odoo import Command, fields
+from odoo.exceptions import UserError
 from odoo.tools import mute_logger
 
 from .common import LoyaltyPointsCommon
@@ -152,6 +153,8 @@ class TestAccrualEligibility(LoyaltyPointsCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # A second company with its chart of accounts, built once for the class.
+        cls.other_company = cls.setup_other_company(name="Other centre")["company"]
         cls.euthanasia = cls._create_product(
             name="Euthanasia", lst_price=100.0, taxes_id=[Command.clear()]
         )
@@ -284,7 +287,7 @@ class TestAccrualEligibility(LoyaltyPointsCommon):
 
     def test_other_company_without_program(self):
         """An invoice of a company that no program covers earns nothing."""
-        other = self.setup_other_company(name="No program")["company"]
+        other = self.other_company
         self.env.user.company_ids |= other
         invoice = (
             self.env["account.move"]
@@ -476,6 +479,6 @@ class TestAccrualTicketClose(LoyaltyPointsCommon):
         invoice = self._invoice([100.0])
         self._pay(invoice)
         invoice.button_draft()
-        with self.assertRaises(Exception):  # noqa: B017 UserError from the ondelete check
+        with self.assertRaisesRegex(UserError, "has loyalty points history"):
             invoice.unlink()
         self.assertTrue(invoice.exists())

@@ -15,6 +15,8 @@ class TestBackfill(LoyaltyPointsCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # A second company with its chart of accounts, built once for the class.
+        cls.other_company = cls.setup_other_company(name="Other centre")["company"]
         cls.manager = new_test_user(
             cls.env,
             "lp_backfill_manager",
@@ -121,7 +123,7 @@ class TestBackfill(LoyaltyPointsCommon):
 
     def test_other_company_ignored(self):
         """Only invoices of the processed programs' companies are backfilled."""
-        company_2 = self.setup_other_company()["company"]
+        company_2 = self.other_company
         other_program = self.env["loyalty.points.program"].create(
             {
                 "name": "Other Club",

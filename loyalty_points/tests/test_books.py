@@ -409,6 +409,12 @@ class TestBooksRewards(LoyaltyBooksCommon):
 
 
 class TestBooksReport(LoyaltyBooksCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # A second company with its chart of accounts, built once for the class.
+        cls.other_company = cls.setup_other_company(name="Other centre")["company"]
+
     def test_report_side_by_side(self):
         """The report shows outstanding points, their value, the liability and
         what is not booked yet, per centre."""
@@ -443,7 +449,7 @@ class TestBooksReport(LoyaltyBooksCommon):
 
     def test_report_views_and_access(self):
         """Users see the report of their centres only; list and pivot open."""
-        other = self.setup_other_company(name="Centre B")["company"]
+        other = self.other_company
         self.env.user.company_ids |= other
         self.program.company_ids |= other
         user = new_test_user(

@@ -225,6 +225,8 @@ class TestLedgerSecurity(LoyaltyPointsCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # A second company with its chart of accounts, built once for the class.
+        cls.other_company = cls.setup_other_company(name="Other centre")["company"]
         company = cls.env.company
         cls.loyalty_user = new_test_user(
             cls.env,
@@ -287,7 +289,7 @@ class TestLedgerSecurity(LoyaltyPointsCommon):
     def test_multi_company_rule(self):
         """Entries of another centre are invisible to a user of this centre only."""
         self._pay(self._invoice([100.0]))
-        other = self.setup_other_company(name="Other centre")["company"]
+        other = self.other_company
         outsider = new_test_user(
             self.env,
             "lp_sec_outsider",

@@ -32,6 +32,12 @@ class LoyaltyRedeemCommon(LoyaltyPointsCommon):
 
 
 class TestPointsJournal(LoyaltyRedeemCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # A second company with its chart of accounts, built once for the class.
+        cls.other_company = cls.setup_other_company(name="Other centre")["company"]
+
     def test_setup_gives_each_company_a_points_journal(self):
         """A program's company gets a points journal booking to a liability account."""
         company = self.env.company
@@ -56,7 +62,7 @@ class TestPointsJournal(LoyaltyRedeemCommon):
 
     def test_new_company_in_program_is_set_up(self):
         """Adding a company to the program gives it its points journal."""
-        other = self.setup_other_company(name="Second centre")["company"]
+        other = self.other_company
         self.env.user.company_ids |= other
         self.program.company_ids |= other
         self.assertTrue(other.loyalty_points_journal_id.loyalty_points_journal)
@@ -64,7 +70,7 @@ class TestPointsJournal(LoyaltyRedeemCommon):
     def test_journal_code_taken(self):
         """A company whose journals, archived ones included, already use the
         points journal's code gets the next free one."""
-        other = self.setup_other_company(name="Third centre")["company"]
+        other = self.other_company
         self.env.user.company_ids |= other
         Journal = self.env["account.journal"].with_company(other)
         for code, active in (("LOYP", False), ("LOY2", True)):
@@ -311,9 +317,15 @@ class TestRedeemRefusals(LoyaltyRedeemCommon):
 
 
 class TestRedeemMultiCompany(LoyaltyRedeemCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # A second company with its chart of accounts, built once for the class.
+        cls.other_company = cls.setup_other_company(name="Other centre")["company"]
+
     def test_points_earned_in_one_centre_spent_in_another(self):
         """Points earned in one centre of the program pay in another."""
-        other = self.setup_other_company(name="Centre B")["company"]
+        other = self.other_company
         self.env.user.company_ids |= other
         self.program.company_ids |= other
         invoice = (

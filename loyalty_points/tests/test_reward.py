@@ -14,6 +14,8 @@ class TestReward(LoyaltyRedeemCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # A second company with its chart of accounts, built once for the class.
+        cls.other_company = cls.setup_other_company(name="Other centre")["company"]
         company = cls.env.company
         users = {"company_id": company.id, "company_ids": [Command.set(company.ids)]}
         cls.clerk = new_test_user(
@@ -94,7 +96,7 @@ class TestReward(LoyaltyRedeemCommon):
 
     def test_other_company_rewards_hidden(self):
         """The rewards of another company's program are not visible."""
-        other = self.setup_other_company(name="Other centre")["company"]
+        other = self.other_company
         program = self.env["loyalty.points.program"].create(
             {"name": "Other club", "company_ids": [Command.set(other.ids)]}
         )
@@ -213,7 +215,7 @@ class TestReward(LoyaltyRedeemCommon):
 
     def test_other_program_reward_refused(self):
         """A reward of another program cannot be redeemed on this company's invoice."""
-        other = self.setup_other_company(name="Other centre")["company"]
+        other = self.other_company
         program = self.env["loyalty.points.program"].create(
             {"name": "Other club", "company_ids": [Command.set(other.ids)]}
         )

@@ -16,6 +16,8 @@ class TestServerAction(LoyaltyPointsCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # A second company with its chart of accounts, built once for the class.
+        cls.other_company = cls.setup_other_company(name="Other centre")["company"]
         cls.other = cls.env["res.partner"].create({"name": "Customer B"})
         cls.action = cls._action(
             name="Birthday points",
@@ -103,7 +105,7 @@ class TestServerAction(LoyaltyPointsCommon):
 
     def test_record_company_program(self):
         """A record of another company grants in that company's program."""
-        other_company = self.setup_other_company(name="Second centre")["company"]
+        other_company = self.other_company
         self.env.user.company_ids |= other_company
         other_program = self.env["loyalty.points.program"].create(
             {

@@ -6,13 +6,6 @@ from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 
 @tagged("post_install", "-at_install")
 class TestInstall(TransactionCase):
-    def test_module_installed(self):
-        """The addon is installed together with its dependencies."""
-        modules = self.env["ir.module.module"].search(
-            [("name", "in", ["loyalty_points_portal", "loyalty_points"])]
-        )
-        self.assertEqual(set(modules.mapped("state")), {"installed"})
-
     def test_portal_user_cannot_read_programs(self):
         """Programs are staff data: a portal user reading one gets an AccessError."""
         portal = new_test_user(

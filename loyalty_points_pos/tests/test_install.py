@@ -5,13 +5,6 @@ from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 
 @tagged("post_install", "-at_install")
 class TestInstall(TransactionCase):
-    def test_module_installed(self):
-        """The addon is installed together with its dependencies."""
-        modules = self.env["ir.module.module"].search(
-            [("name", "in", ["loyalty_points_pos", "loyalty_points"])]
-        )
-        self.assertEqual(set(modules.mapped("state")), {"installed"})
-
     def test_menu_visible_to_managers_only(self):
         """Point of Sale > Configuration > Loyalty Points Programs: managers only."""
         menu = self.env.ref("loyalty_points_pos.loyalty_points_pos_program_menu")

@@ -70,20 +70,14 @@ def report_lines(run):
             )
     if "expiry" in results:
         ours = results["expiry"]
-        if not ours.get("available"):
-            lines.append(
-                f"expiry: {ours['entries']} entries: expiry job not available "
-                "(loyalty.points.entry._cron_expire_points is missing)"
-            )
-        else:
-            lines.append(
-                f"expiry: {ours['entries']} entries, {ours['expired']} lots expired "
-                f"(expected {ours['expected']}) in {ours['seconds']:.1f} s "
-                f"(target <= {expiry.TARGET_SECONDS:.0f} s; "
-                f"{_verdict(ours['seconds'] <= expiry.TARGET_SECONDS, small)}); "
-                f"second run {ours['second_run_seconds']:.1f} s, "
-                f"{ours['second_run_expired']} expired"
-            )
+        lines.append(
+            f"expiry: {ours['entries']} entries, {ours['expired']} lots expired "
+            f"(expected {ours['expected']}) in {ours['seconds']:.1f} s "
+            f"(target <= {expiry.TARGET_SECONDS:.0f} s; "
+            f"{_verdict(ours['seconds'] <= expiry.TARGET_SECONDS, small)}); "
+            f"second run {ours['second_run_seconds']:.1f} s, "
+            f"{ours['second_run_expired']} expired"
+        )
     if "balance" in results:
         ours = results["balance"]
         lines.append(
@@ -92,7 +86,17 @@ def report_lines(run):
             f"(max {ours['max_ms']:.2f} ms; target <= {balance.TARGET_MS:.0f} ms; "
             f"{_verdict(ours['median_ms'] <= balance.TARGET_MS, small)}); "
             f"with the whole cache invalidated {ours['cold_median_ms']:.2f} ms; "
-            f"balance {ours['balance']:.0f} = ledger {ours['expected']:.0f}"
+            f"balance {ours['balance']:.0f} = ledger {ours['expected']:.0f}; "
+            f"available {ours['available']:.0f} = lot by lot "
+            f"{ours['expected_available']:.0f}"
+        )
+        lines.append(
+            f"balance: before the nightly expiry ever ran "
+            f"({ours['expired_lots']} lots past their date, written off next in "
+            f"{ours['expiry_seconds']:.1f} s), median read "
+            f"{ours['unexpired_median_ms']:.2f} ms; available "
+            f"{ours['unexpired_available']:.0f} = lot by lot "
+            f"{ours['unexpired_expected_available']:.0f}"
         )
     if "search" in results:
         ours = results["search"]
@@ -101,7 +105,10 @@ def report_lines(run):
             f"partners, median {ours['median_ms']:.1f} ms of {ours['searches']} "
             f"(max {ours['max_ms']:.1f} ms; target <= {search.TARGET_MS:.0f} ms; "
             f"{_verdict(ours['median_ms'] <= search.TARGET_MS, small)}); "
-            f"{ours['found']} found, {ours['expected']} expected"
+            f"{ours['found']} found, {ours['expected']} expected; "
+            f"available >= {ours['threshold']:.0f}: median "
+            f"{ours['available_median_ms']:.1f} ms "
+            f"({'exact' if ours['exact_available'] else 'NOT EXACT'})"
         )
     if "redeem" in results:
         lines += _redeem_lines(results["redeem"], baseline.get("redeem"), small)
