@@ -18,3 +18,10 @@ class TestSpanish(TransactionCase):
         self.assertEqual(
             fields["loyalty_points_available"]["string"], "Puntos disponibles"
         )
+        kinds = dict(
+            env["loyalty.points.entry"]._fields["kind"]._description_selection(env)
+        )
+        self.assertEqual(
+            [kinds[kind] for kind in ("referral", "grant", "refund", "reverse")],
+            ["Referido", "Otorgado", "Reembolso", "Reversión"],
+        )
