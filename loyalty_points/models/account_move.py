@@ -97,6 +97,8 @@ class AccountMove(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_loyalty_points(self):
+        # sudo: whoever may delete the invoice is refused if it has points
+        # history, whether or not they may read the ledger.
         if self.sudo().loyalty_points_entry_ids:
             raise UserError(
                 _(
@@ -131,7 +133,7 @@ class AccountMove(models.Model):
         Then the referrer of a customer whose first ticket has just earned gets the
         referral points (``loyalty.points.entry._grant_referrals``)."""
         Entry = self.env["loyalty.points.entry"]
-        written = Entry.sudo()
+        written = Entry.sudo()  # an empty set of what the ledger wrote
         for invoice in self._loyalty_points_invoices():
             written |= invoice._loyalty_points_sync_one()
         if written:
@@ -161,6 +163,8 @@ class AccountMove(models.Model):
     def _loyalty_points_sync_one(self):
         """Write what this invoice's earning misses; return the entries written."""
         self.ensure_one()
+        # sudo: the user who closes the ticket may not read the ledger; what the
+        # invoice already earned is read whatever their rights.
         Entry = self.env["loyalty.points.entry"].sudo()
         existing = Entry.browse(
             entry_id for (entry_id,) in self._loyalty_points_accrual_rows(SQL("e.id"))
@@ -684,6 +688,8 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------ giving back
     def _loyalty_points_reward_entries(self, lines):
         """The ``redeem`` entries that paid the reward ``lines`` of these moves."""
+        # sudo: the user cancelling the invoice gives the points back whether or
+        # not they may read the ledger.
         return (
             self.env["loyalty.points.entry"]
             .sudo()

@@ -95,6 +95,8 @@ class AccountPayment(models.Model):
         a draft, cancelled or deleted one has given them back."""
         deleting = self.env.context.get("loyalty_points_deleting")
         for payment in self.filtered(lambda p: p.journal_id.loyalty_points_journal):
+            # sudo: the payment's own entries, whether or not the user may read
+            # the ledger.
             entries = payment.sudo().loyalty_points_entry_ids
             active = (
                 not deleting

@@ -500,6 +500,8 @@ class LoyaltyPointsEntry(models.Model):
         lots of ``vals['_from_lot_ids']`` first when given (a reversal takes back from
         the lots it reverses), then from the customer's available lots, first to
         expire first. What no lot covers stays as a negative balance."""
+        # sudo: nobody writes the ledger with their own rights (users only read
+        # it); every caller checked what the user may do first.
         Entry = self.sudo()
         precision = self.env["decimal.precision"].precision_get("Loyalty Points")
         now = fields.Datetime.now()
@@ -587,6 +589,7 @@ class LoyaltyPointsEntry(models.Model):
             )
             need -= take
         if allocations:
+            # sudo: allocations are written with their entry, by the ledger only.
             self.env["loyalty.points.allocation"].sudo().create(allocations)
 
     @api.model

@@ -341,6 +341,7 @@ class LoyaltyPointsProgram(models.Model):
         """Give each company of the programs its points journal and accounts.
         Companies without a chart of accounts are set up once they have one and the
         program is saved again."""
+        # sudo: the program's companies may be outside the user's allowed ones.
         for company in self.sudo().company_ids:
             if company.loyalty_points_journal_id or not company.chart_template:
                 continue
@@ -448,6 +449,7 @@ class LoyaltyPointsProgram(models.Model):
         """Give the points of the negative ``entries`` back to the lots they were
         taken from, each lot's share with its original dates. An entry is given
         back once, however often this is called."""
+        # sudo: what was already given back is read whatever the user's rights.
         Entry = self.env["loyalty.points.entry"].sudo()
         given = Entry.search(
             [("reversed_entry_id", "in", entries.ids)]

@@ -178,6 +178,8 @@ class LoyaltyPointsProgram(models.Model):
         """Create and post one journal entry of ``company`` in its loyalty books
         journal, linked to ``entry_ids``."""
         journal = company._loyalty_points_books_journal()
+        # sudo: the books are written for the company by the program (see
+        # _book_points), not by the user whose action triggered them.
         move = (
             self.env["account.move"]
             .sudo()
@@ -226,6 +228,8 @@ class LoyaltyPointsProgram(models.Model):
     def write(self, vals):
         revalue = {}
         if "point_value" in vals:
+            # sudo: a loyalty manager changes the point value; the revaluation
+            # it books is the program's accounting (see _book_points).
             for program in self.sudo().filtered("book_points"):
                 if program.currency_id.compare_amounts(
                     program.point_value, vals["point_value"]
@@ -250,7 +254,7 @@ class LoyaltyPointsProgram(models.Model):
         drops)."""
         self.ensure_one()
         today = fields.Date.today()
-        moves = self.env["account.move"].sudo()
+        moves = self.env["account.move"].sudo()  # see write()
         label = _(
             "Loyalty points revaluation: %(program)s, point value %(old)s to %(new)s",
             program=self.name,

@@ -38,6 +38,9 @@ class ResCompany(models.Model):
         ("Loyalty points") that points payments debit, an expense for the points
         customers earn and an income for the points that expire."""
         self.ensure_one()
+        # sudo: a loyalty manager sets a program up without being an accountant;
+        # the accounts, the journal and the company's links to them are the
+        # program's fixed set-up, not a choice of the user's.
         Account = self.env["account.account"].with_company(self).sudo()
 
         def new_account(name, account_type):
@@ -67,7 +70,7 @@ class ResCompany(models.Model):
         income = self.loyalty_points_income_account_id or new_account(
             _("Loyalty points breakage"), "income_other"
         )
-        Journal = self.env["account.journal"].with_company(self).sudo()
+        Journal = self.env["account.journal"].with_company(self).sudo()  # see above
         journal = Journal.create(
             {
                 "name": _("Loyalty Points"),
@@ -84,6 +87,7 @@ class ResCompany(models.Model):
             journal.inbound_payment_method_line_ids
             | journal.outbound_payment_method_line_ids
         ).payment_account_id = liability
+        # sudo: the company's links to its points accounts (see above).
         self.sudo().write(
             {
                 "loyalty_points_journal_id": journal.id,
@@ -103,6 +107,8 @@ class ResCompany(models.Model):
         """``code``, or ``prefix`` and the first number (from 2) that makes a
         journal code the company does not use yet."""
         self.ensure_one()
+        # sudo: every code the company uses counts, whichever journals the user
+        # may see (archived ones and other users' included).
         used = set(
             self.env["account.journal"]
             .with_context(active_test=False)
@@ -146,6 +152,7 @@ class ResCompany(models.Model):
                 "loyalty_points_earn": False,
             }
         )
+        # sudo: the company's link to its books journal, set up by the program.
         self.sudo().loyalty_points_books_journal_id = journal
         return journal
 
