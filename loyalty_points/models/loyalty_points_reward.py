@@ -1,7 +1,7 @@
 # Copyright 2026 Loyalty Points contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import UserError
 
 
 class LoyaltyPointsReward(models.Model):
@@ -42,38 +42,16 @@ class LoyaltyPointsReward(models.Model):
     )
     company_ids = fields.Many2many(related="program_id.company_ids")
 
+    # Written once, in the database, with the message the user reads (Odoo turns
+    # a violated CHECK into it).
     _sql_constraints = [
         (
             "points_cost_positive",
             "CHECK(points_cost > 0)",
-            "The points of a reward must be greater than zero.",
+            "The points of a reward must be greater than zero; enter what the "
+            "customer spends to get it.",
         ),
     ]
-
-    @api.model
-    def _raise_bad_points_cost(self, name):
-        raise ValidationError(
-            _(
-                "%(reward)s: the points of a reward must be greater than zero; enter "
-                "what the customer spends to get it.",
-                reward=name,
-            )
-        )
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        # Said before the INSERT, where the database would refuse it less clearly.
-        for vals in vals_list:
-            if "points_cost" in vals and vals["points_cost"] <= 0:
-                self._raise_bad_points_cost(vals.get("name"))
-        return super().create(vals_list)
-
-    @api.constrains("points_cost")
-    def _check_points_cost(self):
-        """Refuse a reward of zero or negative points."""
-        for reward in self:
-            if reward.points_cost <= 0:
-                self._raise_bad_points_cost(reward.name)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_redeemed(self):

@@ -336,26 +336,17 @@ class TestSettingMessages(HttpCase):
     """A rule of the settings is written once, as a database CHECK with its
     message: saving a wrong value from the client shows that message."""
 
-    def _save(self, vals, program_id=None):
-        """The error message the client gets for saving ``vals``, or None."""
+    def _save(self, model, vals, record_id=None):
+        """The error message the client gets for saving ``vals`` on ``model``
+        (a new record, or ``record_id``), or None."""
         method, args = (
-            ("write", [[program_id], vals])
-            if program_id
-            else (
-                "create",
-                [{"name": "Club", "active": False, **vals}],
-            )
+            ("write", [[record_id], vals]) if record_id else ("create", [vals])
         )
         payload = {
             "jsonrpc": "2.0",
             "method": "call",
             "id": 1,
-            "params": {
-                "model": "loyalty.points.program",
-                "method": method,
-                "args": args,
-                "kwargs": {},
-            },
+            "params": {"model": model, "method": method, "args": args, "kwargs": {}},
         }
         with mute_logger("odoo.sql_db", "odoo.http"):
             response = self.url_open(
@@ -364,14 +355,15 @@ class TestSettingMessages(HttpCase):
                 headers={"Content-Type": "application/json"},
             ).json()
         error = response.get("error")
-        return error and error["data"]["message"]
+        return (error and error["data"]["message"]) or ""
 
     def test_check_violation_says_what_is_wrong(self):
-        """Creating or saving a program with a wrong value answers with the
-        constraint's message, and nothing is written."""
+        """Creating or saving a program or a reward with a wrong value answers with
+        the constraint's message, and nothing is written."""
         self.authenticate("admin", "admin")
-        Program = self.env["loyalty.points.program"]
-        count = Program.with_context(active_test=False).search_count([])
+        Program = self.env["loyalty.points.program"].with_context(active_test=False)
+        Reward = self.env["loyalty.points.reward"].with_context(active_test=False)
+        count = Program.search_count([]), Reward.search_count([])
         cases = {
             "rate": (0.0, "The points per 1.00 must be greater than zero."),
             "expiry_days": (-1, "Expiry days cannot be negative; use 0"),
@@ -380,14 +372,28 @@ class TestSettingMessages(HttpCase):
         }
         for field, (value, message) in cases.items():
             with self.subTest(field=field):
-                self.assertIn(message, self._save({field: value}) or "")
-        self.assertEqual(
-            Program.with_context(active_test=False).search_count([]), count
-        )
+                self.assertIn(
+                    message,
+                    self._save(
+                        "loyalty.points.program",
+                        {"name": "Club", "active": False, field: value},
+                    ),
+                )
         program = Program.create({"name": "Club", "active": False})
         self.assertIn(
             "The multiplier must be greater than zero.",
-            self._save({"multiplier": 0.0}, program.id) or "",
+            self._save("loyalty.points.program", {"multiplier": 0.0}, program.id),
+        )
+        self.assertIn(
+            "The points of a reward must be greater than zero; enter what",
+            self._save(
+                "loyalty.points.reward",
+                {"name": "Spa", "program_id": program.id, "points_cost": 0},
+            ),
         )
         program.invalidate_recordset()
         self.assertEqual(program.multiplier, 1.0)
+        self.assertEqual(
+            (Program.search_count([]), Reward.search_count([])),
+            (count[0] + 1, count[1]),
+        )
