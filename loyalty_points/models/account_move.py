@@ -340,48 +340,19 @@ class AccountMove(models.Model):
         return float(rows[0][0])
 
     def _loyalty_points_fresh(self, program, spend, lines):
-        """Points a ticket earns now with ``spend`` in the program's default rate and
-        per-line custom rates or fixed points (transaction mode), before rounding."""
-        if program.mode == "cumulative":
-            return 0.0
-        default, direct = self._loyalty_points_line_split(program, lines)
-        total = default + direct
-        if float_is_zero(total, precision_digits=4):
-            return 0.0
-        # ``spend`` is the eligible amount after credit notes and payment share.
-        ratio = spend / total
-        points = program._points_for_basis(
-            default * ratio
-        ) + self._loyalty_points_direct(program, lines, ratio)
-        return points * program.multiplier
-
-    def _loyalty_points_line_split(self, program, lines):
-        """(amount at the default rate, amount at a custom rate or fixed) of lines."""
-        default = direct = 0.0
-        for line in lines:
-            rule = (
-                line.product_id._loyalty_points_rule()[0]
-                if line.product_id
-                else "eligible"
-            )
-            amount = self._loyalty_points_line_amount(program, line)
-            if rule == "eligible" or program.mode == "cumulative":
-                default += amount
-            elif rule in ("custom_rate", "fixed"):
-                direct += amount
-        return default, direct
-
-    def _loyalty_points_direct(self, program, lines, ratio):
-        points = 0.0
-        for line in lines:
-            if not line.product_id:
-                continue
-            rule, rate, fixed = line.product_id._loyalty_points_rule()
-            if rule == "custom_rate":
-                points += self._loyalty_points_line_amount(program, line) * ratio * rate
-            elif rule == "fixed":
-                points += line.quantity * ratio * fixed
-        return points
+        """Points the invoice earns now with ``spend`` (its eligible amount that
+        earns), by the program's arithmetic for any ticket."""
+        return program._lines_points(
+            [
+                (
+                    line.product_id,
+                    self._loyalty_points_line_amount(program, line),
+                    line.quantity,
+                )
+                for line in lines
+            ],
+            spend,
+        )
 
     def _loyalty_points_line_amount(self, program, line):
         """The discounted amount of ``line`` in the program's currency, untaxed or tax
@@ -419,10 +390,9 @@ class AccountMove(models.Model):
             return 0.0, lines, _("Invoice reset to draft")
         if self.payment_state not in CLOSED:
             return 0.0, lines, _("Invoice no longer paid")
-        if (self.invoice_date or self.date) < program.date_start:
-            return 0.0, lines, _("Before the program's start date")
-        if program.enrolled_only and not partner.loyalty_points_enrolled:
-            return 0.0, lines, _("Customer not enrolled")
+        refusal = program._earning_refusal(partner, self.invoice_date or self.date)
+        if refusal:
+            return 0.0, lines, refusal
         eligible = sum(
             self._loyalty_points_line_amount(program, line) for line in lines
         )
@@ -449,7 +419,7 @@ class AccountMove(models.Model):
             else:
                 other_paid += amount
         if points_paid and program.points_paid_earning == "none":
-            return 0.0, lines, _("Paid with points")
+            return 0.0, lines, _("Paid with points")  # saves reading the refunds
         for refund, fraction in refunds.items():
             refund_lines = refund._loyalty_points_eligible_lines()
             eligible -= fraction * sum(
@@ -463,11 +433,10 @@ class AccountMove(models.Model):
                 )
             )
             reason = _("Credit note %(refund)s", refund=refund.name)
-        paid = earning_paid + other_paid + points_paid
-        share = earning_paid / paid if paid else 0.0
-        if ticket < program.min_amount or eligible <= 0 or not share:
-            return 0.0, lines, reason
-        return eligible * share, lines, reason
+        spend = program._ticket_spend(
+            eligible, ticket, earning_paid, other_paid, points_paid
+        )
+        return spend, lines, reason
 
     def _loyalty_points_partials_moves(self):
         return self.env["account.move"].browse(

@@ -40,16 +40,23 @@ class AccountPayment(models.Model):
     def unlink(self):
         # Deleting a points payment gives its points back first; its entries keep
         # its name in ``origin``.
-        points = self.filtered(lambda p: p.journal_id.loyalty_points_journal)
+        points = self._loyalty_points_payments()
         points.with_context(loyalty_points_deleting=True)._loyalty_points_sync()
         return super().unlink()
 
     # ------------------------------------------------------------------ rules
+    def _loyalty_points_payments(self):
+        """The payments that pay (or refund) with points and whose points these
+        hooks take and give back. An extension point: a channel that takes the
+        points itself (the Point of Sale, at the order's sync) leaves its own
+        payments out."""
+        return self.filtered(lambda p: p.journal_id.loyalty_points_journal)
+
     def _loyalty_points_check(self):
         """Refuse what paying with points cannot be: vendor payments and amounts of
         zero or less. The balance and program rules are checked when the points
         are taken (``loyalty.points.program._redeem``)."""
-        for payment in self.filtered(lambda p: p.journal_id.loyalty_points_journal):
+        for payment in self._loyalty_points_payments():
             if payment.partner_type != "customer" or not payment.partner_id:
                 raise UserError(
                     _(
@@ -94,7 +101,7 @@ class AccountPayment(models.Model):
         payment has taken its points (a refund paid out in points has given them);
         a draft, cancelled or deleted one has given them back."""
         deleting = self.env.context.get("loyalty_points_deleting")
-        for payment in self.filtered(lambda p: p.journal_id.loyalty_points_journal):
+        for payment in self._loyalty_points_payments():
             # sudo: the payment's own entries, whether or not the user may read
             # the ledger.
             entries = payment.sudo().loyalty_points_entry_ids
@@ -133,6 +140,8 @@ class AccountPayment(models.Model):
             program._redeem(
                 self.partner_id,
                 amount,
+                # Staff pay in the backend; the portal says it is the customer.
+                channel=self.env.context.get("loyalty_points_channel", "backend"),
                 reason=_(
                     "Paid %(invoices)s", invoices=", ".join(invoices.mapped("name"))
                 )
@@ -205,9 +214,8 @@ class AccountPayment(models.Model):
     def _loyalty_points_unreconciled(self, payments):
         """A points payment taken off its invoice is cancelled: the points go back
         and the liability with them."""
-        for payment in payments.filtered(
-            lambda p: p.journal_id.loyalty_points_journal
-            and p.state in ACTIVE_STATES
+        for payment in payments._loyalty_points_payments().filtered(
+            lambda p: p.state in ACTIVE_STATES
             and p.payment_type == "inbound"
             and not p._loyalty_points_reconciled()
         ):

@@ -242,6 +242,18 @@ class TestRedeemRefusals(LoyaltyRedeemCommon):
             self.program._check_redemption(self.customer, 100, 1.0, channel="portal")
         self._pay_points(self._invoice([100.0]), 10.0)
         self.assertEqual(self._points(), 9000)
+        # A points payment made for the customer (the portal) says its channel.
+        invoice = self._invoice([100.0])
+        before = self._state()
+        with self.assertRaisesRegex(UserError, "test mode"), self.cr.savepoint():
+            self.env["account.payment.register"].with_context(
+                active_model="account.move",
+                active_ids=invoice.ids,
+                loyalty_points_channel="portal",
+            ).create(
+                {"journal_id": self.points_journal.id, "amount": 10.0}
+            )._create_payments()
+        self.assertEqual(self._state(), before)
 
     def test_minimum_redemption(self):
         """Below the minimum redemption amount, points cannot pay."""
