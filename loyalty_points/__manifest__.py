@@ -45,6 +45,9 @@
         "demo/loyalty_points_server_action_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "loyalty_points/static/src/views/fields/loyalty_points_field.js",
+        ],
         "web.assets_tests": [
             "loyalty_points/static/tests/tours/*.js",
         ],

@@ -21,7 +21,8 @@ class TestMenuTour(HttpCase):
 
     def test_partner_tour(self):
         """In Chromium, a customer's form shows its points on a smart button that
-        opens its ledger."""
+        opens its ledger; whole points read "120", not "120.00", on the form, in
+        the ledger and in the ledger's total (the loyalty_points widget)."""
         customer = self.env["res.partner"].create(
             {"name": "Tour Customer", "customer_rank": 1}
         )
@@ -39,3 +40,26 @@ class TestMenuTour(HttpCase):
             ]
         )
         self.start_tour("/odoo", "loyalty_points_partner_tour", login="admin")
+
+    def test_fraction_tour(self):
+        """In Chromium, points with a fraction keep the points precision ("12.50")
+        and whole ones drop it, on the form, in the grant wizard (where 2.5 can be
+        typed) and in the ledger's total."""
+        self.program.points_rounding = 0.01
+        customer = self.env["res.partner"].create(
+            {"name": "Fraction Customer", "customer_rank": 1}
+        )
+        Entry = self.env["loyalty.points.entry"]
+        Entry._lock_balances(self.program, customer)
+        Entry._write_entries(
+            [
+                {
+                    "partner_id": customer.id,
+                    "program_id": self.program.id,
+                    "kind": "adjust",
+                    "points": 12.5,
+                    "reason": "Half a gift",
+                }
+            ]
+        )
+        self.start_tour("/odoo", "loyalty_points_fraction_tour", login="admin")
