@@ -294,7 +294,7 @@ class TestKinds(LoyaltyRedeemCommon):
         hidden = Program.with_user(employee)._program_for_company()
         self.assertFalse(hidden.env.su)
         with self.assertRaises(AccessError):
-            hidden.name  # noqa: B018
+            hidden.read(["name"])
         # The clerk's redemption is written in the clerk's name.
         before = self._entries()
         self.env["account.payment.register"].with_user(clerk).with_context(
