@@ -1,4 +1,5 @@
 from . import loyalty_points_program
+from . import loyalty_points_program_accrual
 from . import loyalty_points_program_books
 from . import loyalty_points_program_backfill
 from . import loyalty_points_entry

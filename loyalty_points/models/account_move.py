@@ -4,7 +4,7 @@ from collections import defaultdict
 
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, float_compare, float_is_zero
+from odoo.tools import SQL
 
 from ..tools import format_points
 
@@ -181,163 +181,19 @@ class AccountMove(models.Model):
         if not program:
             return Entry
         existing = existing.filtered(lambda e: e.program_id == program)
-        earns = existing.filtered(lambda e: e.kind == "earn")
-        cycle = max(earns.mapped("earn_cycle"), default=-1)
-        in_cycle = (
-            existing.filtered(lambda e: e.earn_cycle == cycle) if cycle >= 0 else Entry
-        )
-        net_points = sum(in_cycle.mapped("points"))
-        net_basis = sum(in_cycle.mapped("amount_basis"))
-        earn = earns.filtered(lambda e: e.earn_cycle == cycle)[:1]
-        active = bool(earn) and not (
-            float_is_zero(net_points, precision_digits=4)
-            and float_is_zero(net_basis, precision_digits=4)
-        )
         spend, lines, reason = self._loyalty_points_spend(program)
-        if not active:
-            if program.state == "off" or float_is_zero(spend, precision_digits=4):
-                return Entry
-            points = self._loyalty_points_fresh(program, spend, lines)
-            if (
-                float_is_zero(points, precision_digits=4)
-                and program.mode == "transaction"
-            ):
-                return Entry
-            return self._loyalty_points_write_earn(
-                program, points, spend, cycle + 1, lines, reason
-            )
-        # Within a cycle the points follow the spend down and back up, never above
-        # what the ticket earned when it closed: a setting changed since then
-        # applies to the next tickets.
-        spend = min(spend, earn.amount_basis)
-        delta_basis = spend - net_basis
-        if float_is_zero(delta_basis, precision_digits=4):
-            return Entry
-        if program.state == "off" and delta_basis > 0:
-            return Entry  # a program that is off no longer accrues
-        return self._loyalty_points_write_reversals(
-            program, earn, in_cycle, spend, lines, reason
+        return program._sync_ticket(
+            existing,
+            spend,
+            lambda: self._loyalty_points_fresh(program, spend, lines),
+            {
+                "partner_id": self.commercial_partner_id.id,
+                "company_id": self.company_id.id,
+                "move_id": self.id,
+                "move_line_ids": [fields.Command.set(lines.ids)],
+                "reason": reason,
+            },
         )
-
-    def _loyalty_points_prepare_entry_vals(self, program, lines, cycle, reason):
-        return {
-            "partner_id": self.commercial_partner_id.id,
-            "program_id": program.id,
-            "company_id": self.company_id.id,
-            "move_id": self.id,
-            "move_line_ids": [fields.Command.set(lines.ids)],
-            "earn_cycle": cycle,
-            "reason": reason,
-        }
-
-    def _loyalty_points_write_earn(self, program, points, spend, cycle, lines, reason):
-        """Write the ``earn`` entry of a closed ticket (``cycle``: how many times
-        it earned and was fully reversed before)."""
-        Entry = self.env["loyalty.points.entry"]
-        if program.mode == "cumulative":
-            # The points depend on the customer's spend so far: read it under the
-            # lock. Points a ticket earns on its own depend on nothing the
-            # customer holds; the balance trigger locks the row when the entry is
-            # written, as it would be here.
-            Entry._lock_balances(program, self.commercial_partner_id)
-            points = program._cumulative_points(
-                self._loyalty_points_customer_basis(program), spend
-            )
-        else:
-            points = program._round_points(points)
-        vals = self._loyalty_points_prepare_entry_vals(program, lines, cycle, reason)
-        return Entry._write_entries(
-            [dict(vals, kind="earn", points=points, amount_basis=spend)]
-        )
-
-    def _loyalty_points_write_reversals(
-        self, program, earn, in_cycle, spend, lines, reason
-    ):
-        """Bring the cycle of ``earn`` (its entries ``in_cycle``) to ``spend``: a
-        drop reverses the earning, taking back from its lots; a rise undoes the
-        earlier reversals of it, the latest first, each reversal naming the one
-        entry it undoes and the points keeping the dates of the earned lot."""
-        Entry = self.env["loyalty.points.entry"]
-        # What is written depends on the customer's ledger (its spend so far, the
-        # lots a reversal takes from): read it under the lock.
-        Entry._lock_balances(program, self.commercial_partner_id)
-        net_points = sum(in_cycle.mapped("points"))
-        delta = spend - sum(in_cycle.mapped("amount_basis"))
-        if program.mode == "cumulative":
-            points = program._cumulative_points(
-                self._loyalty_points_customer_basis(program), delta
-            )
-        elif float_is_zero(spend, precision_digits=4):
-            points = -net_points
-        else:
-            target = program._round_points(earn.points * spend / earn.amount_basis)
-            points = target - net_points
-        vals = dict(
-            self._loyalty_points_prepare_entry_vals(
-                program, lines, earn.earn_cycle, reason
-            ),
-            kind="reverse",
-        )
-        if delta < 0:
-            lots = in_cycle.filtered(lambda e: e.points > 0)
-            return Entry._write_entries(
-                [
-                    dict(
-                        vals,
-                        points=min(points, 0.0),
-                        amount_basis=delta,
-                        reversed_entry_id=earn.id,
-                        _from_lot_ids=lots.ids,
-                    )
-                ]
-            )
-        points = max(points, 0.0)
-        undone = defaultdict(float)
-        for entry in in_cycle.filtered(lambda e: e.reversed_entry_id.kind == "reverse"):
-            undone[entry.reversed_entry_id.id] += entry.amount_basis
-        vals_list = []
-        basis_left, points_left = delta, points
-        drops = in_cycle.filtered(lambda e: e.reversed_entry_id == earn)
-        for drop in drops.sorted("id", reverse=True):
-            room = -drop.amount_basis - undone[drop.id]
-            if float_compare(room, 0.0, precision_digits=4) <= 0:
-                continue
-            take = min(room, basis_left)
-            share = program._round_points(points * take / delta)
-            vals_list.append(
-                dict(
-                    vals,
-                    points=min(share, points_left),
-                    amount_basis=take,
-                    reversed_entry_id=drop.id,
-                    available_date=earn.available_date,
-                    expiry_date=earn.expiry_date,
-                )
-            )
-            basis_left -= take
-            points_left -= vals_list[-1]["points"]
-            if float_compare(basis_left, 0.0, precision_digits=4) <= 0:
-                break
-        if vals_list:
-            vals_list[-1]["points"] += points_left
-        return Entry._write_entries(vals_list)
-
-    def _loyalty_points_customer_basis(self, program):
-        """The customer's spend counted so far by ``program`` (cumulative mode):
-        what its earnings and their reversals account for."""
-        Entry = self.env["loyalty.points.entry"]
-        rows = self.env.execute_query(
-            SQL(
-                """SELECT COALESCE(SUM(e.amount_basis), 0)
-                     FROM loyalty_points_entry e
-                     LEFT JOIN loyalty_points_entry r ON r.id = e.reversed_entry_id
-                    WHERE e.program_id = %s AND e.partner_id = %s AND %s""",
-                program.id,
-                self.commercial_partner_id.id,
-                Entry._accrual_sql(),
-            )
-        )
-        return float(rows[0][0])
 
     def _loyalty_points_fresh(self, program, spend, lines):
         """Points the invoice earns now with ``spend`` (its eligible amount that

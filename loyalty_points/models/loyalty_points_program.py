@@ -4,7 +4,7 @@ import math
 
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import float_compare, float_is_zero, float_round, format_amount
+from odoo.tools import float_compare, float_round, format_amount
 
 from ..tools import format_points
 
@@ -323,80 +323,6 @@ class LoyaltyPointsProgram(models.Model):
         before = self._round_points(self._points_for_basis(basis_before))
         after = self._round_points(self._points_for_basis(basis_before + basis_delta))
         return self._round_points((after - before) * self.multiplier)
-
-    def _earning_refusal(self, partner, date):
-        """Why a ticket of ``partner`` dated ``date`` earns nothing in the program,
-        whatever it holds (a reason for the ledger), or False."""
-        self.ensure_one()
-        if date < self.date_start:
-            return _("Before the program's start date")
-        if (
-            self.enrolled_only
-            and not partner.commercial_partner_id.loyalty_points_enrolled
-        ):
-            return _("Customer not enrolled")
-        return False
-
-    def _ticket_spend(self, eligible, ticket, earning_paid, other_paid, points_paid):
-        """The part of a closed ticket's amount that earns, in the program's
-        currency: ``eligible`` (its lines that earn) and ``ticket`` (all its
-        product lines), net of what was refunded, times the share paid by methods
-        that earn (``earning_paid`` of what was paid: that, ``other_paid`` by
-        methods that do not, and ``points_paid`` with points). Nothing for a
-        ticket below the minimum, or paid with points when such tickets earn
-        nothing. The same for invoices and Point of Sale orders."""
-        self.ensure_one()
-        if points_paid and self.points_paid_earning == "none":
-            return 0.0
-        paid = earning_paid + other_paid + points_paid
-        share = earning_paid / paid if paid else 0.0
-        if ticket < self.min_amount or eligible <= 0 or not share:
-            return 0.0
-        return eligible * share
-
-    def _lines_points(self, lines, spend):
-        """Points a ticket earns (per transaction, before rounding): ``lines``
-        [(product, amount, quantity)] are its eligible lines, amounts in the
-        program's currency; ``spend`` the part of their amount that earns (after
-        refunds and the payment share, ``_ticket_spend``). Lines at the default
-        rate earn the program's rate on their share; a product's custom rate or
-        fixed points per unit apply to its own lines; the multiplier on top. The
-        same for invoices and Point of Sale orders. Cumulative spend earns by the
-        customer's total instead (``_cumulative_points``)."""
-        self.ensure_one()
-        if self.mode == "cumulative":
-            return 0.0
-        rules = [
-            (product._loyalty_points_rule() if product else ("eligible", 0.0, 0.0))
-            for product, _amount, _quantity in lines
-        ]
-        default = sum(
-            amount
-            for (rule, _rate, _fixed), (_p, amount, _q) in zip(
-                rules, lines, strict=True
-            )
-            if rule == "eligible"
-        )
-        direct = sum(
-            amount
-            for (rule, _rate, _fixed), (_p, amount, _q) in zip(
-                rules, lines, strict=True
-            )
-            if rule in ("custom_rate", "fixed")
-        )
-        total = default + direct
-        if float_is_zero(total, precision_digits=4):
-            return 0.0
-        ratio = spend / total
-        points = self._points_for_basis(default * ratio)
-        for (rule, rate, fixed), (_product, amount, quantity) in zip(
-            rules, lines, strict=True
-        ):
-            if rule == "custom_rate":
-                points += amount * ratio * rate
-            elif rule == "fixed":
-                points += quantity * ratio * fixed
-        return points * self.multiplier
 
     # ------------------------------------------------------------------ set-up
     @api.model_create_multi
