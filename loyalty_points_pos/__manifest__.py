@@ -3,7 +3,7 @@
 {
     "name": "Loyalty Points in Point of Sale",
     "summary": "Earn points on paid POS orders and pay with points at the counter",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/Point of Sale",
     "website": "https://github.com/loyalty-points/loyalty-points",
     "author": "Loyalty Points contributors",
@@ -13,7 +13,10 @@
     "depends": ["loyalty_points", "point_of_sale"],
     "data": [
         "views/loyalty_points_pos_menus.xml",
+        "views/pos_payment_method_views.xml",
+        "views/pos_order_views.xml",
     ],
+    "post_init_hook": "post_init_hook",
     "assets": {
         "web.assets_tests": [
             "loyalty_points_pos/static/tests/tours/*.js",

@@ -75,7 +75,9 @@ class ResCompany(models.Model):
             {
                 "name": _("Loyalty Points"),
                 "code": self._loyalty_points_journal_code("LOYP", "LOY"),
-                "type": "cash",
+                # A bank journal: a cash one would make points cash to Odoo (change,
+                # cash control) and allow it in one Point of Sale till only.
+                "type": "bank",
                 "company_id": self.id,
                 "default_account_id": liability.id,
                 "loyalty_points_journal": True,

@@ -12,12 +12,10 @@ from odoo.tools import SQL, mute_logger
 
 from .test_redeem import LoyaltyRedeemCommon
 
-MIGRATION = os.path.join(
-    os.path.dirname(os.path.dirname(__file__)),
-    "migrations",
-    "18.0.1.1.0",
-    "pre-migrate.py",
+MIGRATIONS = os.path.join(
+    os.path.dirname(os.path.dirname(__file__)), "migrations", "18.0.1.1.0"
 )
+MIGRATION = os.path.join(MIGRATIONS, "pre-migrate.py")
 
 
 @tagged("post_install", "-at_install")
@@ -264,6 +262,29 @@ class TestKinds(LoyaltyRedeemCommon):
                        ADD CONSTRAINT loyalty_points_entry_reverse_names_entry
                        CHECK ((kind = 'reverse') = (reversed_entry_id IS NOT NULL))"""
             )
+        )
+
+    def test_migration_makes_the_points_journal_a_bank_journal(self):
+        """The 18.0.1.1.0 migration turns a points journal created as a cash
+        journal by the earlier version into a bank journal, accounts unchanged."""
+        journal = self.points_journal
+        accounts = (
+            journal.default_account_id,
+            journal.inbound_payment_method_line_ids.payment_account_id,
+        )
+        journal.type = "cash"
+        migration = load_script(
+            os.path.join(MIGRATIONS, "post-migrate.py"), "loyalty_points_post_migrate"
+        )
+        migration.migrate(self.env.cr, "18.0.1.0.0")
+        journal.invalidate_recordset()
+        self.assertEqual(journal.type, "bank")
+        self.assertEqual(
+            (
+                journal.default_account_id,
+                journal.inbound_payment_method_line_ids.payment_account_id,
+            ),
+            accounts,
         )
 
     def test_name_search(self):

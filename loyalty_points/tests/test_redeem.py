@@ -43,6 +43,7 @@ class TestPointsJournal(LoyaltyRedeemCommon):
         company = self.env.company
         journal = company.loyalty_points_journal_id
         self.assertTrue(journal.loyalty_points_journal)
+        self.assertEqual(journal.type, "bank", "points are not cash")
         self.assertFalse(journal.loyalty_points_earn, "payments in points never earn")
         liability = company.loyalty_points_liability_account_id
         self.assertEqual(liability.account_type, "liability_current")

@@ -1,0 +1,45 @@
+# Copyright 2026 Loyalty Points contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import fields, models
+
+
+class LoyaltyPointsEntry(models.Model):
+    _inherit = "loyalty.points.entry"
+
+    # ondelete restrict: "set null" would update the entry, which the ledger
+    # refuses; an order with points history is never deleted (pos.order).
+    pos_order_id = fields.Many2one(
+        "pos.order",
+        string="Point of Sale Order",
+        index="btree_not_null",
+        ondelete="restrict",
+        readonly=True,
+    )
+    pos_payment_id = fields.Many2one(
+        "pos.payment",
+        string="Point of Sale Payment",
+        index="btree_not_null",
+        ondelete="restrict",
+        readonly=True,
+    )
+
+    def init(self):
+        res = super().init()
+        cr = self.env.cr
+        # The same order earns once per cycle, however often it is synced.
+        cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS loyalty_points_entry_pos_order_earn_uniq
+                ON loyalty_points_entry (program_id, pos_order_id, earn_cycle)
+             WHERE kind = 'earn' AND pos_order_id IS NOT NULL
+            """
+        )
+        # A points payment at the counter redeems once.
+        cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS loyalty_points_entry_pos_payment_uniq
+                ON loyalty_points_entry (pos_payment_id)
+             WHERE kind = 'redeem' AND pos_payment_id IS NOT NULL
+            """
+        )
+        return res

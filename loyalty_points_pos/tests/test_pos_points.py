@@ -1,0 +1,302 @@
+# Copyright 2026 Loyalty Points contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import new_test_user, tagged
+
+from .common import LoyaltyPointsPosCommon
+
+
+@tagged("post_install", "-at_install")
+class TestPosPoints(LoyaltyPointsPosCommon):
+    """Earning and paying with points at the counter, computed on the server when
+    the order syncs (no browser: orders are synced as the till sends them)."""
+
+    # ------------------------------------------------------------------ method
+    def test_points_method(self):
+        """The company's Loyalty Points method is on its points journal, a bank
+        journal, identifies the customer, does not earn, is made once, and
+        several tills may use it."""
+        method = self.points_pm
+        self.assertRecordValues(
+            method,
+            [
+                {
+                    "journal_id": self.company.loyalty_points_journal_id.id,
+                    "type": "bank",
+                    "is_cash_count": False,
+                    "split_transactions": True,
+                    "loyalty_points_redeem": True,
+                    "loyalty_points_earn": False,
+                    "outstanding_account_id": (
+                        self.company.loyalty_points_liability_account_id.id
+                    ),
+                }
+            ],
+        )
+        self.assertEqual(self.company._loyalty_points_pos_method(), method)
+        self.other_currency_config.payment_method_ids |= method
+        self.assertIn(method, self.other_currency_config.payment_method_ids)
+        self.assertTrue(self.cash_pm1.loyalty_points_earn, "methods earn by default")
+        fields = self.env["pos.payment.method"]._load_pos_data_fields(self.config.id)
+        self.assertIn("loyalty_points_redeem", fields)
+
+    # ------------------------------------------------------------------ earning
+    def test_paid_order_earns(self):
+        """A paid order earns on the server from its lines: 2 x 50.00 at 2 points
+        per 1.00 is 200 points, written once however often it syncs."""
+        data = self.create_ui_order_data(
+            [(self.product, 2)], customer=self.customer, payments=[(self.cash_pm1, 100)]
+        )
+        order = self._sync_data(data)
+        self.assertRecordValues(
+            self._entries(),
+            [{"kind": "earn", "points": 200.0, "pos_order_id": order.id}],
+        )
+        self.assertEqual(order.loyalty_points_earned, 200.0)
+        self.assertEqual(order.loyalty_points_balance, 200.0)
+        # The till sends it again (a retry, a second tab): nothing more.
+        again = self._sync_data(data)
+        self.assertEqual(again, order)
+        order._loyalty_points_pos_sync()
+        self.assertEqual(self._points(), 200.0)
+
+    def test_share_paid_by_methods_that_earn(self):
+        """Paid half by a method that does not earn, the order earns on the rest;
+        an order without a customer earns nothing."""
+        self._sync([(self.product, 2)], [(self.cash_pm1, 50), (self.card_pm, 50)])
+        self.assertEqual(self._points(), 100.0)
+        self._sync([(self.product, 2)], [(self.cash_pm1, 100)], customer=False)
+        self.assertEqual(self.Entry.search_count([("partner_id", "=", False)]), 0)
+
+    def test_same_rules_as_invoices(self):
+        """Excluded products, the minimum ticket and the start date apply as for
+        invoices: one arithmetic for every ticket."""
+        excluded = self.create_product("Gift card", self.categ_basic, 30.0)
+        excluded.loyalty_points_rule = "excluded"
+        self._sync([(self.product, 1), (excluded, 1)], [(self.cash_pm1, 80)])
+        self.assertEqual(self._points(), 100.0, "the excluded line earns nothing")
+        self.program.min_amount = 60.0
+        self._sync([(self.product, 1)], [(self.cash_pm1, 50)])
+        self.assertEqual(self._points(), 100.0, "below the minimum ticket")
+        self.program.min_amount = 0.0
+        self.program.rate_type = "per_step"
+        self.program.write({"step_amount": 10.0, "step_points": 1.0})
+        self._sync([(self.product, 1)], [(self.cash_pm1, 50)])
+        self.assertEqual(self._points(), 105.0)
+
+    # ------------------------------------------------------------------ paying
+    def test_pay_with_points(self):
+        """A points payment redeems on the server through the one redemption
+        service: 30.00 takes 3,000 points, linked to the order and its payment;
+        a ticket paid with points earns nothing by default."""
+        self._grant(10_000)
+        order = self._sync(
+            [(self.product, 2)],
+            [(self.points_pm, 30), (self.cash_pm1, 70)],
+            strict=True,
+        )
+        redeem = self._entries().filtered(lambda e: e.kind == "redeem")
+        payment = order.payment_ids.filtered(
+            lambda p: p.payment_method_id == self.points_pm
+        )
+        self.assertRecordValues(
+            redeem,
+            [
+                {
+                    "points": -3000.0,
+                    "pos_order_id": order.id,
+                    "pos_payment_id": payment.id,
+                    "origin": order.name,
+                }
+            ],
+        )
+        self.assertFalse(self._entries().filtered(lambda e: e.kind == "earn"))
+        self.assertEqual(order.loyalty_points_spent, 3000.0)
+        self.assertEqual(order.loyalty_points_balance, 7000.0)
+        order._loyalty_points_pos_sync(strict=True)
+        self.assertEqual(self._points(), 7000.0, "a payment redeems once")
+
+    def test_strict_refusal_writes_nothing(self):
+        """More than the available points, for the order being validated: the
+        cashier is told why and nothing is saved (the order stays open)."""
+        self._grant(1000)
+        before = self.env["pos.order"].search_count([])
+        with self.assertRaisesRegex(UserError, "1,000 points available"):
+            with self.env.cr.savepoint():
+                self._sync(
+                    [(self.product, 1)],
+                    [(self.points_pm, 20), (self.cash_pm1, 30)],
+                    strict=True,
+                )
+        self.assertEqual(self.env["pos.order"].search_count([]), before)
+        self.assertEqual(self._points(), 1000.0)
+
+    def test_offline_order_keeps_the_sale(self):
+        """An order sold with points while the till was offline, whose points were
+        spent meanwhile: the sale stands, the redemption overdraws, the order
+        says so and a loyalty manager gets an activity."""
+        self._grant(1000)
+        order = self._sync(
+            [(self.product, 1)], [(self.points_pm, 20), (self.cash_pm1, 30)]
+        )
+        self.assertEqual(order.state, "paid")
+        self.assertEqual(self._points(), -1000.0)
+        self.assertIn("offline", order.message_ids[:1].body)
+        activity = self.customer.activity_ids
+        self.assertEqual(len(activity), 1)
+        self.assertIn(order.name, activity.summary)
+        self.assertTrue(
+            activity.user_id.has_group("loyalty_points.group_loyalty_points_manager")
+        )
+
+    def test_points_give_no_change(self):
+        """Points paying more than the order would turn into change: refused."""
+        self._grant(10_000)
+        with self.assertRaisesRegex(UserError, "cannot give change"):
+            with self.env.cr.savepoint():
+                data = self.create_ui_order_data(
+                    [(self.product, 1)],
+                    customer=self.customer,
+                    payments=[(self.points_pm, 60)],
+                )
+                data["amount_return"] = 10
+                self._sync_data(data, strict=True)
+
+    def test_points_need_a_customer(self):
+        """A points payment without a customer is refused."""
+        with self.assertRaisesRegex(UserError, "choose the customer"):
+            with self.env.cr.savepoint():
+                self._sync(
+                    [(self.product, 1)],
+                    [(self.points_pm, 50)],
+                    customer=False,
+                    strict=True,
+                )
+
+    # ------------------------------------------------------------------ refunds
+    def test_refund(self):
+        """Refunding one of two items takes back half of what the order earned
+        and gives back, as points, the share of the refund that points paid,
+        with the dates of the lots they came from."""
+        self.program.points_paid_earning = "share"
+        self._grant(10_000)
+        lot = self._entries()
+        order = self._sync(
+            [(self.product, 2)],
+            [(self.points_pm, 50), (self.cash_pm1, 50)],
+            strict=True,
+        )
+        earn = self._entries().filtered(lambda e: e.kind == "earn")
+        self.assertEqual(earn.points, 100.0, "the cash half earns")
+        line = order.lines
+        refund = self._sync(
+            [
+                {
+                    "product": self.product,
+                    "quantity": -1,
+                    "refunded_orderline_id": line.id,
+                }
+            ],
+            [(self.points_pm, -25), (self.cash_pm1, -25)],
+            strict=True,
+        )
+        new = self._entries().filtered(lambda e: e.pos_order_id == refund)
+        reversal = new.filtered(lambda e: e.reversed_entry_id == earn)
+        self.assertEqual(reversal.points, -50.0)
+        back = new.filtered(lambda e: e.reversed_entry_id.kind == "redeem")
+        self.assertEqual(sum(back.mapped("points")), 2500.0)
+        self.assertEqual(back.expiry_date, lot.expiry_date)
+        self.assertEqual(refund.loyalty_points_earned, -50.0)
+        self.assertEqual(refund.loyalty_points_spent, -2500.0)
+        self.assertEqual(self._points(), 10_000 - 5000 + 100 - 50 + 2500)
+
+    def test_refund_of_points_as_cash_refused(self):
+        """A refund of an order paid partly with points cannot pay that share out
+        in money."""
+        self._grant(10_000)
+        order = self._sync(
+            [(self.product, 2)],
+            [(self.points_pm, 50), (self.cash_pm1, 50)],
+            strict=True,
+        )
+        with self.assertRaisesRegex(UserError, "goes back as points"):
+            with self.env.cr.savepoint():
+                self._sync(
+                    [
+                        {
+                            "product": self.product,
+                            "quantity": -1,
+                            "refunded_orderline_id": order.lines.id,
+                        }
+                    ],
+                    [(self.cash_pm1, -50)],
+                    strict=True,
+                )
+
+    # ------------------------------------------------------------------ invoices
+    def test_invoiced_order_earns_once(self):
+        """An invoiced order earns once, as an order: its invoice earns nothing
+        and the nightly backfill leaves it alone."""
+        order = self._sync(
+            [(self.product, 2)], [(self.cash_pm1, 100)], is_invoiced=True
+        )
+        self.assertTrue(order.account_move)
+        self.assertRecordValues(
+            self._entries(), [{"kind": "earn", "points": 200.0, "move_id": False}]
+        )
+        self.assertNotIn(order.account_move.id, self.program._backfill_candidate_ids())
+        self.program._backfill_invoices()
+        self.assertEqual(self._points(), 200.0)
+
+    # ------------------------------------------------------------------ session
+    def test_session_close_books_points_once(self):
+        """Closing the session books the points payments once: nothing is redeemed
+        again, the nightly books do not debit the liability a second time, and
+        the liability then equals the value of the outstanding points."""
+        self._grant(10_000)
+        self._sync(
+            [(self.product, 2)],
+            [(self.points_pm, 30), (self.cash_pm1, 70)],
+            strict=True,
+        )
+        entries = self._entries()
+        session = self.pos_session
+        session.post_closing_cash_details(70)
+        session.close_session_from_ui()
+        self.assertEqual(session.state, "closed")
+        self.assertEqual(self._entries(), entries, "the close redeems nothing again")
+        self.program._book_points()
+        liability = self.company.loyalty_points_liability_account_id
+        lines = self.env["account.move.line"].search(
+            [("account_id", "=", liability.id), ("parent_state", "=", "posted")]
+        )
+        outstanding = self._points() * self.program.point_value
+        self.assertAlmostEqual(-sum(lines.mapped("balance")), outstanding)
+
+    # ------------------------------------------------------------------ rights
+    def test_cashier_reads_balances_only(self):
+        """A cashier reads a customer's available points but writes no ledger."""
+        cashier = new_test_user(
+            self.env,
+            "lp_pos_cashier_rights",
+            groups="base.group_user,point_of_sale.group_pos_user",
+        )
+        self._grant(500)
+        customer = self.customer.with_user(cashier)
+        self.assertEqual(customer.loyalty_points_available, 500.0)
+        self.assertEqual(
+            customer.loyalty_points_pos_balance(self.config.id)["available"], 500.0
+        )
+        with self.assertRaises(AccessError):
+            self.env["loyalty.points.adjust.wizard"].with_user(cashier).create(
+                {"partner_id": self.customer.id, "points": 5, "reason": "x"}
+            )
+        with self.assertRaises(AccessError):
+            self.Entry.with_user(cashier).create(
+                {
+                    "partner_id": self.customer.id,
+                    "program_id": self.program.id,
+                    "kind": "adjust",
+                    "points": 5,
+                }
+            )
