@@ -41,8 +41,9 @@
     ],
     "demo": [
         "demo/loyalty_points_program_demo.xml",
-        "demo/loyalty_points_demo.xml",
+        # The history (loyalty_points_demo.xml) runs the demo server action.
         "demo/loyalty_points_server_action_demo.xml",
+        "demo/loyalty_points_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -4,6 +4,9 @@ from datetime import datetime, time, timedelta
 
 from odoo import Command, fields, models
 
+DEMO_RIVERSIDE = "loyalty_points.res_company_demo_riverside"
+DEMO_WELCOME_ACTION = "loyalty_points.ir_actions_server_grant_welcome_points"
+
 
 class LoyaltyPointsProgram(models.Model):
     """Demo data written the way the application writes it (called from
@@ -13,117 +16,202 @@ class LoyaltyPointsProgram(models.Model):
     _inherit = "loyalty.points.program"  # pylint: disable=consider-merging-classes-inherited
 
     def _demo_load_history(self):
-        """Demo data: a history written the way the application writes it.
+        """Demo data: a year of the program in two centres, written the way the
+        application writes it.
 
-        Invoices are posted and paid, so their points come from the accrual; a
-        goodwill grant and a correction are adjustments with a reason; a welcome
-        bonus past its expiry date is consumed by an expiry entry; and once the
-        program has a pending period, a fresh invoice's points are still pending."""
+        Invoices are posted and paid through the payment wizard, so their points
+        come from the accrual; a points payment and a reward spend points; a
+        referred customer's first ticket earns her referrer points; a credit note
+        made by the Reverse wizard reverses part of a ticket's points; a manager's
+        adjustment goes through the adjustment wizard; the welcome points come
+        from the demo server action; and the nightly jobs write off an old lot
+        and book the ledger. Today's ticket is still pending."""
+        # freezegun is in Odoo's requirements (for its tests); only the demo
+        # needs it, so an addon installed without demo data does not.
+        from freezegun import freeze_time
+
         self.ensure_one()
-        company = self.company_ids[:1]
-        journal = self.env["account.journal"].search(
+        main = self.company_ids[:1]
+        if not main.chart_template:
+            return  # no chart of accounts: nothing can be invoiced
+        riverside = self._demo_setup_second_centre(main)
+        ref = self.env.ref
+        anna = ref("loyalty_points.res_partner_demo_anna")
+        marco = ref("loyalty_points.res_partner_demo_marco")
+        sofia = ref("loyalty_points.res_partner_demo_sofia")
+        lukas = ref("loyalty_points.res_partner_demo_lukas")
+        consultation = ref("loyalty_points.product_demo_consultation")
+        vaccination = ref("loyalty_points.product_demo_vaccination")
+        dental_kit = ref("loyalty_points.product_demo_dental_kit")
+        euthanasia = ref("loyalty_points.product_demo_euthanasia")
+        reward = ref("loyalty_points.loyalty_points_reward_demo_nail_trim")
+        today = fields.Date.today()
+
+        # The ledger, the invoices and the payments date what they write with
+        # the clock (fields.Datetime.now, fields.Date.today). To spread the
+        # history over the past year, each step runs with the clock set to its
+        # own day, as if it had happened then. Demo only: freezegun sets the
+        # clock of the whole process, for the few seconds the history takes
+        # while the addon installs; the application itself never does this.
+        def day(days_ago):
+            moment = datetime.combine(today - timedelta(days=days_ago), time(10))
+            return freeze_time(moment, tick=True)
+
+        with day(300):
+            # The excluded service earns nothing; the consultation on the same
+            # ticket does. Never spent, the lot expires 180 days later.
+            self._demo_paid_invoice(main, marco, [(consultation, 1), (euthanasia, 1)])
+            self._demo_paid_invoice(main, anna, [(consultation, 1), (vaccination, 2)])
+        with day(200):
+            # Anna spends in the other centre what she earned in the first one:
+            # part of the ticket is paid with points, the rest by bank.
+            invoice = self._demo_invoice(
+                riverside, anna, [(consultation, 1), (vaccination, 1)]
+            )
+            invoice.action_post()
+            self._demo_pay(invoice, riverside.loyalty_points_journal_id, 1.5)
+            self._demo_pay(invoice)
+        with day(120):
+            # Sofia's first ticket earns Anna, who brought her, the referral points.
+            self._demo_paid_invoice(main, sofia, [(consultation, 1), (vaccination, 1)])
+        with day(45):
+            ticket = self._demo_paid_invoice(
+                riverside, marco, [(consultation, 1), (vaccination, 1)]
+            )
+        with day(20):
+            # The vaccination was not given: its credit note reverses its points,
+            # and the money goes back to Marco.
+            refund = self._demo_credit_note(
+                ticket, vaccination, "Vaccination postponed: vaccine out of stock"
+            )
+            self._demo_pay(refund)
+            self.env["loyalty.points.adjust.wizard"].with_user(
+                ref("base.user_admin")
+            ).with_company(main).create(
+                {
+                    "partner_id": anna.id,
+                    "program_id": self.id,
+                    "points": 25,
+                    "reason": "Goodwill: waited an hour for her appointment",
+                }
+            ).action_apply()
+        with day(3):
+            # A reward on a draft invoice: a line at no charge, paid with points.
+            # The rest of the ticket, paid by bank, earns.
+            invoice = self._demo_invoice(
+                riverside, sofia, [(consultation, 1), (dental_kit, 1)]
+            )
+            invoice._loyalty_points_redeem_reward(reward)
+            invoice.action_post()
+            self._demo_pay(invoice)
+
+        # Today, at the real time. Lukas enrols: the welcome action (what an
+        # automation rule on enrolment runs) grants his points, spendable at once;
+        # his first ticket's points wait out the pending period.
+        lukas.loyalty_points_enrolled = True
+        ref(DEMO_WELCOME_ACTION).with_company(main).with_context(
+            active_model="res.partner", active_id=lukas.id, active_ids=lukas.ids
+        ).run()
+        self._demo_paid_invoice(main, lukas, [(consultation, 1), (vaccination, 1)])
+        # The nightly jobs: the lot past its expiry date is written off, and the
+        # ledger is booked up to yesterday.
+        self.env["loyalty.points.entry"]._cron_expire_points()
+        self._cron_book_points()
+
+    def _demo_setup_second_centre(self, main):
+        """Riverside Clinic, the chain's second centre: give it the chart of
+        accounts of the first one and add it to the program, which sets up its
+        points journal."""
+        riverside = self.env.ref(DEMO_RIVERSIDE)
+        if not riverside.chart_template:
+            riverside.country_id = main.country_id
+            # How Odoo loads the chart of a new branch (res.company.create in
+            # account); try_loading() would warn that the registry is not loaded
+            # yet, which it never is while demo data installs.
+            self.env["account.chart.template"]._load(
+                main.chart_template, riverside, install_demo=False
+            )
+        self.company_ids = [Command.link(riverside.id)]
+        return riverside
+
+    def _demo_invoice(self, company, partner, lines):
+        """A customer invoice of ``company`` for ``lines`` [(product template,
+        quantity)], dated today (the demo's frozen day), in draft."""
+        return (
+            self.env["account.move"]
+            .with_company(company)
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partner.id,
+                    "invoice_date": fields.Date.today(),
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "product_id": template.product_variant_id.id,
+                                "quantity": quantity,
+                            }
+                        )
+                        for template, quantity in lines
+                    ],
+                }
+            )
+        )
+
+    def _demo_pay(self, move, journal=None, amount=None):
+        """Register a payment of ``amount`` (what is due by default) on the posted
+        ``move`` today, in ``journal`` (the company's first bank journal by
+        default), through the payment wizard."""
+        company = move.company_id
+        journal = journal or self.env["account.journal"].search(
             [
                 *self.env["account.journal"]._check_company_domain(company),
                 ("type", "=", "bank"),
             ],
             limit=1,
         )
-        if not journal:
-            return  # no chart of accounts: nothing can be invoiced
-        program = self.with_company(company)
-        ref = program.env.ref
-        anna = ref("loyalty_points.res_partner_demo_anna")
-        marco = ref("loyalty_points.res_partner_demo_marco")
-        sofia = ref("loyalty_points.res_partner_demo_sofia")
-        consultation = ref("loyalty_points.product_demo_consultation")
-        vaccination = ref("loyalty_points.product_demo_vaccination")
-        dental_kit = ref("loyalty_points.product_demo_dental_kit")
-        euthanasia = ref("loyalty_points.product_demo_euthanasia")
-        today = fields.Date.context_today(program)
-        pending_hours = program.pending_hours or 24
-
-        # Earned before the program had a pending period: available now.
-        program.pending_hours = 0
-        program._demo_paid_invoice(
-            anna, [(consultation, 1), (vaccination, 2)], today - timedelta(45), journal
-        )
-        program._demo_paid_invoice(
-            anna, [(consultation, 1), (dental_kit, 2)], today - timedelta(20), journal
-        )
-        # The excluded service earns nothing; the consultation on the same ticket does.
-        program._demo_paid_invoice(
-            marco, [(consultation, 1), (euthanasia, 1)], today - timedelta(30), journal
+        vals = {"journal_id": journal.id, "payment_date": fields.Date.today()}
+        if amount is not None:
+            vals["amount"] = amount
+        return (
+            self.env["account.payment.register"]
+            .with_company(company)
+            .with_context(active_model="account.move", active_ids=move.ids)
+            .create(vals)
+            ._create_payments()
         )
 
-        Entry = program.env["loyalty.points.entry"]
-        Entry._lock_balances(program, anna | marco)
-        Entry._write_entries(
-            [
-                program._demo_entry_vals(
-                    anna, "adjust", 25, reason="Goodwill: waited an hour for her visit"
-                ),
-                program._demo_entry_vals(
-                    anna, "adjust", -5, reason="Correction: vaccination counted twice"
-                ),
-            ]
-        )
-        # A welcome bonus of long ago, left unspent past its expiry date: the
-        # nightly job writes it off (run at the end).
-        earned = datetime.combine(today - timedelta(400), time(10))
-        Entry._write_entries(
-            [
-                program._demo_entry_vals(
-                    marco,
-                    "grant",
-                    50,
-                    reason="Welcome bonus",
-                    origin="Grant welcome points",
-                    date=earned,
-                    available_date=earned,
-                    expiry_date=(earned + timedelta(days=365)).date(),
-                )
-            ]
-        )
+    def _demo_paid_invoice(self, company, partner, lines):
+        """A customer invoice of ``lines``, posted and paid in full by bank today."""
+        invoice = self._demo_invoice(company, partner, lines)
+        invoice.action_post()
+        self._demo_pay(invoice)
+        return invoice
 
-        # From now on, earned points wait a day before they can be spent.
-        program.pending_hours = pending_hours
-        program._demo_paid_invoice(
-            sofia, [(consultation, 1), (vaccination, 1)], today, journal
+    def _demo_credit_note(self, invoice, template, reason):
+        """The credit note that the invoice's Reverse wizard makes, for its lines of
+        ``template`` only (a partial refund), posted today."""
+        wizard = (
+            self.env["account.move.reversal"]
+            .with_company(invoice.company_id)
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create(
+                {
+                    "journal_id": invoice.journal_id.id,
+                    "reason": reason,
+                    "date": fields.Date.today(),
+                }
+            )
         )
-        # The nightly job has run: what expired is written off.
-        Entry._cron_expire_points()
-
-    def _demo_entry_vals(self, partner, kind, points, **vals):
-        return {
-            "partner_id": partner.id,
-            "program_id": self.id,
-            "company_id": self.env.company.id,
-            "kind": kind,
-            "points": points,
-            **vals,
-        }
-
-    def _demo_paid_invoice(self, partner, lines, date, journal):
-        """A customer invoice of ``lines`` [(product template, quantity)], posted and
-        paid in full through ``journal`` on ``date``."""
-        invoice = self.env["account.move"].create(
+        refund = self.env["account.move"].browse(wizard.refund_moves()["res_id"])
+        refund.write(
             {
-                "move_type": "out_invoice",
-                "partner_id": partner.id,
-                "invoice_date": date,
                 "invoice_line_ids": [
-                    Command.create(
-                        {
-                            "product_id": template.product_variant_id.id,
-                            "quantity": quantity,
-                        }
-                    )
-                    for template, quantity in lines
-                ],
+                    Command.delete(line.id)
+                    for line in refund.invoice_line_ids
+                    if line.product_id.product_tmpl_id != template
+                ]
             }
         )
-        invoice.action_post()
-        self.env["account.payment.register"].with_context(
-            active_model="account.move", active_ids=invoice.ids
-        ).create({"journal_id": journal.id, "payment_date": date})._create_payments()
-        return invoice
+        refund.action_post()
+        return refund

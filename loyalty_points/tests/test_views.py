@@ -6,9 +6,12 @@ from lxml import etree
 
 from odoo import Command, fields
 from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
 
 from .common import LoyaltyPointsCommon
+
+CLOSED = {"paid", "in_payment"}
 
 
 @tagged("post_install", "-at_install")
@@ -303,42 +306,207 @@ class TestViews(LoyaltyPointsCommon):
 
 @tagged("post_install", "-at_install")
 class TestDemo(TransactionCase):
+    """The demo data shows every kind of the ledger, in two centres, over the past
+    year, written by the application's own paths. The test database always has
+    demo data: a missing record fails here rather than skipping."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        ref = cls.env.ref
+        cls.program = ref("loyalty_points.loyalty_points_program_demo")
+        cls.main = ref("base.main_company")
+        cls.riverside = ref("loyalty_points.res_company_demo_riverside")
+        cls.anna = ref("loyalty_points.res_partner_demo_anna")
+        cls.marco = ref("loyalty_points.res_partner_demo_marco")
+        cls.sofia = ref("loyalty_points.res_partner_demo_sofia")
+        cls.lukas = ref("loyalty_points.res_partner_demo_lukas")
+        cls.entries = cls.env["loyalty.points.entry"].search(
+            [("program_id", "=", cls.program.id)], order="date, id"
+        )
+
+    def _ledger(self, partner):
+        return [
+            (e.kind, e.points, e.company_id)
+            for e in self.entries.filtered(lambda e: e.partner_id == partner)
+        ]
+
     def test_demo_history(self):
-        """The demo customers' points come from paid invoices, an adjustment, an
-        expired lot and a pending period, as the application writes them."""
-        anna = self.env.ref("loyalty_points.res_partner_demo_anna", False)
-        if not anna:
-            self.skipTest("demo data not loaded")
-        marco = self.env.ref("loyalty_points.res_partner_demo_marco")
-        sofia = self.env.ref("loyalty_points.res_partner_demo_sofia")
-        program = self.env.ref("loyalty_points.loyalty_points_program_demo")
-        Entry = self.env["loyalty.points.entry"]
-        earned = Entry.search([("partner_id", "=", anna.id), ("kind", "=", "earn")])
-        self.assertEqual(len(earned), 2)
-        self.assertLessEqual(
-            set(earned.move_id.mapped("payment_state")), {"paid", "in_payment"}
-        )
-        self.assertEqual(sum(earned.mapped("points")), 230)
-        adjust = Entry.search([("partner_id", "=", anna.id), ("kind", "=", "adjust")])
-        self.assertTrue(all(adjust.mapped("reason")))
+        """Each customer's ledger, as the demo history writes it."""
+        main, riverside = self.main, self.riverside
+        self.assertEqual(self.program.company_ids, main | riverside)
         self.assertEqual(
-            anna.with_company(program.company_ids[:1]).loyalty_points_balance, 250
+            self._ledger(self.anna),
+            [
+                ("earn", 150, main),
+                ("redeem", -150, riverside),  # earned in one centre, spent in the other
+                ("referral", 50, main),
+                ("adjust", 25, main),
+            ],
         )
-        # The excluded service earned nothing on Marco's ticket.
-        ticket = Entry.search([("partner_id", "=", marco.id), ("kind", "=", "earn")])
-        self.assertEqual(ticket.points, 60)
-        self.assertIn(
-            "Euthanasia", ticket.move_id.invoice_line_ids.product_id.mapped("name")
+        self.assertEqual(
+            self._ledger(self.marco),
+            [
+                ("earn", 60, main),  # the excluded service earned nothing
+                ("earn", 105, riverside),
+                ("reverse", -45, riverside),
+                ("expire", -60, main),
+            ],
         )
-        self.assertNotIn("Euthanasia", ticket.move_line_ids.product_id.mapped("name"))
-        expired = Entry.search([("partner_id", "=", marco.id), ("kind", "=", "expire")])
-        self.assertEqual(expired.points, -expired.expired_lot_id.points)
-        self.assertEqual(expired.allocation_ids.lot_id, expired.expired_lot_id)
-        self.assertLess(expired.expired_lot_id.expiry_date, expired.date.date())
-        # Sofia's points wait out the program's pending period.
-        pending = Entry.search([("partner_id", "=", sofia.id), ("kind", "=", "earn")])
-        self.assertTrue(program.pending_hours)
+        self.assertEqual(
+            self._ledger(self.sofia),
+            [
+                ("earn", 105, main),
+                ("redeem", -100, riverside),
+                ("earn", 70, riverside),
+            ],
+        )
+        self.assertEqual(
+            self._ledger(self.lukas), [("grant", 100, main), ("earn", 105, main)]
+        )
+
+    def test_demo_history_kinds_and_centres(self):
+        """Every kind of the design but the optional refund appears, and both
+        centres have entries, each with its chart and points journal."""
+        self.assertLessEqual(
+            {"earn", "referral", "grant", "adjust", "redeem", "expire", "reverse"},
+            set(self.entries.mapped("kind")),
+        )
+        self.assertEqual(self.entries.company_id, self.main | self.riverside)
+        for company in self.main | self.riverside:
+            self.assertTrue(company.chart_template)
+            self.assertTrue(company.loyalty_points_journal_id.loyalty_points_journal)
+
+    def test_demo_history_spread_over_the_year(self):
+        """The history spans more than 200 days; each ticket's entries and payments
+        are dated on its invoice's day."""
+        dates = self.entries.mapped("date")
+        self.assertGreater(max(dates) - min(dates), timedelta(days=200))
+        self.assertLessEqual(max(dates), fields.Datetime.now())
+        for entry in self.entries.filtered(lambda e: e.kind == "earn"):
+            invoice = entry.move_id
+            self.assertLessEqual(set(invoice.mapped("payment_state")), CLOSED)
+            self.assertEqual(entry.date.date(), invoice.invoice_date)
+            payments = invoice._get_reconciled_payments()
+            self.assertTrue(payments)
+            self.assertEqual(set(payments.mapped("date")), {invoice.invoice_date})
+
+    def test_demo_history_points_payment(self):
+        """An invoice of the second centre is paid partly in its points journal,
+        the rest by bank, and that ticket earns nothing."""
+        redeem = self.entries.filtered(lambda e: e.kind == "redeem" and e.payment_id)
+        self.assertEqual(len(redeem), 1)
+        payment = redeem.payment_id
+        self.assertEqual(payment.company_id, self.riverside)
+        self.assertEqual(payment.journal_id, self.riverside.loyalty_points_journal_id)
+        self.assertEqual(payment.date, redeem.date.date())
+        self.assertEqual(
+            -redeem.points, self.program._points_for_amount(payment.amount)
+        )
+        invoice = redeem.move_id
+        self.assertLessEqual(set(invoice.mapped("payment_state")), CLOSED)
+        journals = invoice._get_reconciled_payments().journal_id
+        self.assertEqual(len(journals), 2)
+        self.assertIn(payment.journal_id, journals)
+        self.assertFalse(invoice.loyalty_points)
+        # The points it took were earned in the other centre.
+        self.assertEqual(redeem.allocation_ids.lot_id.company_id, self.main)
+
+    def test_demo_history_reward_referral_grant_adjust(self):
+        """The reward's line is on its invoice; the referral names Sofia's first
+        ticket; the welcome points come from the demo action; the adjustment has
+        its reason and its note in the chatter."""
+        reward = self.env.ref("loyalty_points.loyalty_points_reward_demo_nail_trim")
+        spent = self.entries.filtered(lambda e: e.kind == "redeem" and not e.payment_id)
+        self.assertEqual(spent.move_line_ids.loyalty_points_reward_id, reward)
+        self.assertEqual(spent.points, -reward.points_cost)
+        self.assertIn(spent.move_id.payment_state, CLOSED)
+
+        referral = self.entries.filtered(lambda e: e.kind == "referral")
+        self.assertEqual(referral.partner_id, self.anna)
+        self.assertEqual(referral.referral_partner_id, self.sofia)
+        self.assertEqual(self.sofia.loyalty_points_referred_by_id, self.anna)
+        first = self.entries.filtered(
+            lambda e: e.partner_id == self.sofia and e.kind == "earn"
+        )[:1]
+        self.assertEqual(referral.origin, first.move_id.name)
+
+        action = self.env.ref("loyalty_points.ir_actions_server_grant_welcome_points")
+        grant = self.entries.filtered(lambda e: e.kind == "grant")
+        self.assertEqual(grant.partner_id, self.lukas)
+        self.assertEqual(
+            (grant.points, grant.origin, grant.reason),
+            (action.loyalty_points_amount, action.name, action.loyalty_points_reason),
+        )
+        self.assertTrue(self.lukas.loyalty_points_enrolled)
+
+        adjust = self.entries.filtered(lambda e: e.kind == "adjust")
+        self.assertEqual(len(adjust), 1)
+        self.assertTrue(adjust.reason)
+        self.assertEqual(adjust.user_id, self.env.ref("base.user_admin"))
+        self.assertTrue(
+            self.anna.message_ids.filtered(lambda m: adjust.reason in (m.body or ""))
+        )
+
+    def test_demo_history_reversal_and_expiry(self):
+        """The credit note's reversal names the earning it undoes; the nightly job
+        wrote off what was left of the lot past its expiry date."""
+        for reverse in self.entries.filtered(lambda e: e.kind == "reverse"):
+            earned = reverse.reversed_entry_id
+            self.assertEqual(earned.kind, "earn")
+            self.assertEqual(earned.partner_id, reverse.partner_id)
+            self.assertEqual(reverse.move_id, earned.move_id)
+            refund = self.env["account.move"].search(
+                [("reversed_entry_id", "=", earned.move_id.id)]
+            )
+            self.assertEqual(refund.move_type, "out_refund")
+            self.assertEqual(refund.state, "posted")
+        self.assertTrue(self.entries.filtered(lambda e: e.kind == "reverse"))
+
+        expired = self.entries.filtered(lambda e: e.kind == "expire")
+        self.assertEqual(len(expired), 1)
+        lot = expired.expired_lot_id
+        self.assertEqual(expired.points, -lot.points)
+        self.assertEqual(expired.allocation_ids.lot_id, lot)
+        self.assertLess(lot.expiry_date, expired.date.date())
+        self.assertEqual(
+            lot.expiry_date,
+            (lot.date + timedelta(days=self.program.expiry_days)).date(),
+        )
+
+    def test_demo_history_pending_and_balances(self):
+        """The newest customer's ticket is still pending; every balance row is the
+        sum of its entries."""
+        lukas = self.lukas.with_company(self.main)
+        self.assertTrue(self.program.pending_hours)
+        self.assertGreater(lukas.loyalty_points_pending, 0)
+        self.assertEqual(lukas.loyalty_points_available, 100)
+        pending = self.entries.filtered(
+            lambda e: e.partner_id == self.lukas and e.kind == "earn"
+        )
         self.assertEqual(
             pending.available_date - pending.date,
-            timedelta(hours=program.pending_hours),
+            timedelta(hours=self.program.pending_hours),
         )
+        self.assertEqual(
+            self.lukas.with_company(self.riverside).loyalty_points_balance, 205
+        )
+
+        self.env.flush_all()
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT COALESCE(b.program_id, e.program_id),
+                          COALESCE(b.partner_id, e.partner_id),
+                          COALESCE(b.points, 0), COALESCE(e.points, 0)
+                     FROM loyalty_points_balance b
+                     FULL JOIN (SELECT program_id, partner_id, SUM(points) AS points
+                                  FROM loyalty_points_entry
+                                 GROUP BY program_id, partner_id) e
+                       ON e.program_id = b.program_id AND e.partner_id = b.partner_id"""
+            )
+        )
+        self.assertTrue(rows)
+        for program_id, partner_id, balance, total in rows:
+            self.assertEqual(
+                balance, total, f"partner {partner_id}, program {program_id}"
+            )
