@@ -513,10 +513,15 @@ class TestBooksScenario(LoyaltyBooksCommon):
         )
 
     def _links(self):
+        """(entry, times booked) of the program's entries that are booked (the
+        demo program's own books are not this test's)."""
         return self.env.execute_query(
             SQL(
-                """SELECT entry_id, COUNT(*) FROM loyalty_points_entry_booked_rel
-                    GROUP BY entry_id ORDER BY entry_id"""
+                """SELECT b.entry_id, COUNT(*) FROM loyalty_points_entry_booked_rel b
+                     JOIN loyalty_points_entry e ON e.id = b.entry_id
+                    WHERE e.program_id = %s
+                    GROUP BY b.entry_id ORDER BY b.entry_id""",
+                self.program.id,
             )
         )
 

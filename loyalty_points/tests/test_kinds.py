@@ -272,7 +272,11 @@ class TestKinds(LoyaltyRedeemCommon):
             journal.default_account_id,
             journal.inbound_payment_method_line_ids.payment_account_id,
         )
-        journal.type = "cash"
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE account_journal SET type = 'cash' WHERE id = %s", [journal.id]
+        )
+        journal.invalidate_recordset()
         migration = load_script(
             os.path.join(MIGRATIONS, "post-migrate.py"), "loyalty_points_post_migrate"
         )
