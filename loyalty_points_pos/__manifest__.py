@@ -18,6 +18,9 @@
     ],
     "post_init_hook": "post_init_hook",
     "assets": {
+        "point_of_sale._assets_pos": [
+            "loyalty_points_pos/static/src/**/*",
+        ],
         "web.assets_tests": [
             "loyalty_points_pos/static/tests/tours/*.js",
         ],

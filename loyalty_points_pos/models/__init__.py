@@ -1,5 +1,6 @@
 from . import loyalty_points_entry
 from . import pos_payment_method
+from . import pos_config
 from . import res_company
 from . import pos_order
 from . import account_move

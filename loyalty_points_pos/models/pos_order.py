@@ -20,11 +20,15 @@ MANAGER_GROUP = "loyalty_points.group_loyalty_points_manager"
 class PosOrder(models.Model):
     _inherit = "pos.order"
 
+    # Staff of the loyalty program only: the till reads every field of its orders
+    # as the cashier, who may not read the ledger (the figures below are
+    # computed for them).
     loyalty_points_entry_ids = fields.One2many(
         "loyalty.points.entry",
         "pos_order_id",
         string="Loyalty Points Entries",
         readonly=True,
+        groups="loyalty_points.group_loyalty_points_user",
     )
     loyalty_points_earned = fields.Float(
         digits="Loyalty Points",

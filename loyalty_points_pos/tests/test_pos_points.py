@@ -282,10 +282,17 @@ class TestPosPoints(LoyaltyPointsPosCommon):
             groups="base.group_user,point_of_sale.group_pos_user",
         )
         self._grant(500)
+        order = self._sync([(self.product, 1)], [(self.cash_pm1, 50)])
+        # The till reads every field of its orders as the cashier.
+        [values] = order.with_user(cashier).read_pos_data([], self.config.id)[
+            "pos.order"
+        ]
+        self.assertEqual(values["loyalty_points_earned"], 100.0)
+        self.assertEqual(values["loyalty_points_balance"], 600.0)
         customer = self.customer.with_user(cashier)
-        self.assertEqual(customer.loyalty_points_available, 500.0)
+        self.assertEqual(customer.loyalty_points_available, 600.0)
         self.assertEqual(
-            customer.loyalty_points_pos_balance(self.config.id)["available"], 500.0
+            customer.loyalty_points_pos_balance(self.config.id)["available"], 600.0
         )
         with self.assertRaises(AccessError):
             self.env["loyalty.points.adjust.wizard"].with_user(cashier).create(

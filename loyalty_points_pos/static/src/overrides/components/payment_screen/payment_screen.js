@@ -1,0 +1,107 @@
+import {AlertDialog} from "@web/core/confirmation_dialog/confirmation_dialog";
+import {PaymentScreen} from "@point_of_sale/app/screens/payment_screen/payment_screen";
+import {_t} from "@web/core/l10n/translation";
+import {patch} from "@web/core/utils/patch";
+import {roundPrecision} from "@web/core/utils/numbers";
+
+patch(PaymentScreen.prototype, {
+    setup() {
+        super.setup(...arguments);
+        // {payment line uuid: the most it may pay with points}
+        this.loyaltyPointsCaps = {};
+    },
+
+    loyaltyPointsRefuse(body) {
+        this.dialog.add(AlertDialog, {title: _t("Loyalty points"), body});
+        return false;
+    },
+
+    /**
+     * A points payment needs a customer and pays at most the amount due and the
+     * worth of the points the till knows the customer has; below the minimum
+     * redemption, in test mode or while the program is off it adds nothing and
+     * says why. The server checks again when the order syncs.
+     */
+    async addNewPaymentLine(paymentMethod) {
+        if (!paymentMethod.loyalty_points_redeem) {
+            return await super.addNewPaymentLine(...arguments);
+        }
+        const order = this.currentOrder;
+        const partner = order.get_partner();
+        if (!partner) {
+            return this.loyaltyPointsRefuse(
+                _t("Points belong to a customer: choose the customer first.")
+            );
+        }
+        const info = await this.pos.loyaltyPointsBalance(partner);
+        const rounding = this.pos.currency.rounding;
+        const due = order.get_due();
+        if (due < 0) {
+            // A refund: the share paid with points goes back as points.
+            return await super.addNewPaymentLine(...arguments);
+        }
+        if (!info.program || info.state === "off") {
+            return this.loyaltyPointsRefuse(_t("The loyalty program is off."));
+        }
+        if (info.state === "test") {
+            return this.loyaltyPointsRefuse(
+                _t("The loyalty program is in test mode: customers cannot spend points yet.")
+            );
+        }
+        if (!info.min_redemption) {
+            return this.loyaltyPointsRefuse(
+                _t("Paying with points is paused (the minimum redemption is 0).")
+            );
+        }
+        const max = roundPrecision(Math.min(due, info.value), rounding);
+        if (max < info.min_redemption) {
+            return this.loyaltyPointsRefuse(
+                _t(
+                    "%(partner)s has points worth %(value)s; at least %(minimum)s must be paid with points.",
+                    {
+                        partner: partner.name,
+                        value: this.env.utils.formatCurrency(info.value),
+                        minimum: this.env.utils.formatCurrency(info.min_redemption),
+                    }
+                ) + (info.offline ? " " + _t("(the till is offline: the balance it last read)") : "")
+            );
+        }
+        const added = await super.addNewPaymentLine(...arguments);
+        if (added) {
+            const line = this.selectedPaymentLine;
+            this.loyaltyPointsCaps[line.uuid] = max;
+            line.set_amount(max);
+            this.numberBuffer.set(max.toString());
+        }
+        return added;
+    },
+
+    updateSelectedPaymentline(amount = false) {
+        super.updateSelectedPaymentline(...arguments);
+        const line = this.selectedPaymentLine;
+        const cap = line && this.loyaltyPointsCaps[line.uuid];
+        if (cap !== undefined && line.amount > cap) {
+            line.set_amount(cap);
+            this.numberBuffer.set(cap.toString());
+            this.notification.add(
+                _t("At most %(amount)s can be paid with points.", {
+                    amount: this.env.utils.formatCurrency(cap),
+                }),
+                {type: "warning"}
+            );
+        }
+    },
+
+    async _finalizeValidation() {
+        const order = this.currentOrder;
+        const partner = order.get_partner();
+        const points = order.payment_ids
+            .filter((p) => p.payment_method_id.loyalty_points_redeem && p.amount > 0)
+            .reduce((total, p) => total + p.amount, 0);
+        const result = await super._finalizeValidation(...arguments);
+        if (partner && points && order.state !== "draft") {
+            this.pos.loyaltyPointsSpent(partner, points);
+        }
+        return result;
+    },
+});
