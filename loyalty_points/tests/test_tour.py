@@ -15,6 +15,24 @@ class TestMenuTour(HttpCase):
             {"name": "Tour Club", "state": "on"}
         )
 
+    def _customer_with(self, name, points, reason):
+        """A new customer holding ``points`` (an adjustment)."""
+        customer = self.env["res.partner"].create({"name": name, "customer_rank": 1})
+        Entry = self.env["loyalty.points.entry"]
+        Entry._lock_balances(self.program, customer)
+        Entry._write_entries(
+            [
+                {
+                    "partner_id": customer.id,
+                    "program_id": self.program.id,
+                    "kind": "adjust",
+                    "points": points,
+                    "reason": reason,
+                }
+            ]
+        )
+        return customer
+
     def test_menu_tour(self):
         """In Chromium, Invoicing > Configuration > Loyalty Programs opens cleanly."""
         self.start_tour("/odoo", "loyalty_points_menu_tour", login="admin")
@@ -23,22 +41,7 @@ class TestMenuTour(HttpCase):
         """In Chromium, a customer's form shows its points on a smart button that
         opens its ledger; whole points read "120", not "120.00", on the form, in
         the ledger and in the ledger's total (the loyalty_points widget)."""
-        customer = self.env["res.partner"].create(
-            {"name": "Tour Customer", "customer_rank": 1}
-        )
-        Entry = self.env["loyalty.points.entry"]
-        Entry._lock_balances(self.program, customer)
-        Entry._write_entries(
-            [
-                {
-                    "partner_id": customer.id,
-                    "program_id": self.program.id,
-                    "kind": "adjust",
-                    "points": 120,
-                    "reason": "Welcome gift",
-                }
-            ]
-        )
+        self._customer_with("Tour Customer", 120, "Welcome gift")
         self.start_tour("/odoo", "loyalty_points_partner_tour", login="admin")
 
     def test_fraction_tour(self):
@@ -46,20 +49,5 @@ class TestMenuTour(HttpCase):
         and whole ones drop it, on the form, in the grant wizard (where 2.5 can be
         typed) and in the ledger's total."""
         self.program.points_rounding = 0.01
-        customer = self.env["res.partner"].create(
-            {"name": "Fraction Customer", "customer_rank": 1}
-        )
-        Entry = self.env["loyalty.points.entry"]
-        Entry._lock_balances(self.program, customer)
-        Entry._write_entries(
-            [
-                {
-                    "partner_id": customer.id,
-                    "program_id": self.program.id,
-                    "kind": "adjust",
-                    "points": 12.5,
-                    "reason": "Half a gift",
-                }
-            ]
-        )
+        self._customer_with("Fraction Customer", 12.5, "Half a gift")
         self.start_tour("/odoo", "loyalty_points_fraction_tour", login="admin")
