@@ -649,8 +649,12 @@ def bench_database(pg, conf, dbname, modules, logfile):
 
 def cmd_bench(pg, args):
     """The speed targets, measured against a database without loyalty_points."""
-    if any(arg != "--small" for arg in args):
-        raise SetupError("usage: ./dev bench [--small]")
+    only = []
+    if "--only" in args:
+        index = args.index("--only")
+        only, args = args[index + 1 :], args[:index]
+    if any(arg != "--small" for arg in args) or ("--only" in args and not only):
+        raise SetupError("usage: ./dev bench [--small] [--only NAME ...]")
     size = "small" if "--small" in args else "full"
     pg.ensure()
     logfile = os.path.join(STATE, "odoo-bench.log")
@@ -689,6 +693,7 @@ def cmd_bench(pg, args):
         size,
         "--output",
         output,
+        *(["--only", *only] if only else []),
     ]
     result = subprocess.run(cmd, cwd=ROOT, env=pg.environ(), check=False)
     if result.returncode or not os.path.exists(output):

@@ -6,10 +6,11 @@ The work is the accrual benchmark's (``accrual.Workload``: invoices created as d
 outside the measure, a warm-up, each invoice posted then paid as at a counter), with
 invoices of two lines, no taxes, 100.00 in all, paid in two payments through the
 register-payment wizard: 50.00 in the company's points journal then the rest in its
-first bank journal; in the database without loyalty_points, 50.00 in its first cash
-journal then the rest in the bank journal, so that both do the same shape of work,
-two payments through two journals (what a second journal costs Odoo, loading its
-payment methods and accounts, is not the addon's). Each customer holds enough points
+first bank journal; in the database without loyalty_points, 50.00 in a second bank
+journal then the rest in the first, so that both do the same shape of work, two
+payments through two bank journals (what a second journal costs Odoo, loading its
+payment methods and accounts, is not the addon's; the points journal is a bank
+journal). Each customer holds enough points
 beforehand, as one available ``adjust`` lot written with set-based SQL outside the
 measure. The program is at its defaults for paying with points (the ticket earns
 nothing), so what is measured is the redemption: the ledger entry, the lots it
@@ -32,20 +33,23 @@ class Workload(accrual.Workload):
 
     def __init__(self, env, size):
         super().__init__(env, size)
-        # The first half: the points journal, or without loyalty_points the
-        # company's cash journal, so that both pay through two journals.
+        # The first half: the points journal (a bank journal), or without
+        # loyalty_points a second bank journal of the company, so that both pay
+        # through two journals of the same types.
         self.points_journal = env["account.journal"]
         if not self.program:
-            self.first_journal = env["account.journal"].search(
-                [("company_id", "=", env.company.id), ("type", "=", "cash")],
+            banks = env["account.journal"].search(
+                [("company_id", "=", env.company.id), ("type", "=", "bank")],
                 order="id",
-                limit=1,
             )
-            if not self.first_journal:
+            if not banks:
                 raise RuntimeError(
-                    f"The company {env.company.name} has no cash journal: install a "
+                    f"The company {env.company.name} has no bank journal: install a "
                     "chart of accounts in the benchmark database."
                 )
+            self.first_journal = banks[1:2] or banks[0].copy(
+                {"name": "Second bank", "code": "BNK2"}
+            )
             return
         self.program.write({"min_redemption": 1.0, "points_paid_earning": "none"})
         company = env.company
@@ -105,8 +109,8 @@ class Workload(accrual.Workload):
         self._end_request()
 
     def _pay(self, invoice):
-        """Half with points (in the cash journal without loyalty_points), the rest
-        in the bank journal: two payments, two requests."""
+        """Half with points (in a second bank journal without loyalty_points), the
+        rest in the bank journal: two payments, two requests."""
         self._register(invoice, self.first_journal, invoice.amount_total / 2)
         self._register(invoice, self.journal, None)
 
