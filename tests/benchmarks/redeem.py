@@ -1,22 +1,22 @@
-"""(e) Paying customer invoices half with points and half in cash, against the same
-invoices paid all in cash in a database without loyalty_points: the cost of paying
-with points.
+"""(e) Paying customer invoices half with points and half by bank, against the same
+invoices paid half with a prepaid voucher and half by bank in a database without
+loyalty_points: the cost of paying with points.
 
 The work is the accrual benchmark's (``accrual.Workload``: invoices created as drafts
 outside the measure, a warm-up, each invoice posted then paid as at a counter), with
 invoices of two lines, no taxes, 100.00 in all, paid in two payments through the
-register-payment wizard: 50.00 in the company's points journal then the rest in its
-first bank journal; in the database without loyalty_points, 50.00 in a second bank
-journal then the rest in the first, so that both do the same shape of work, two
-payments through two bank journals (what a second journal costs Odoo, loading its
-payment methods and accounts, is not the addon's; the points journal is a bank
-journal). Each customer holds enough points
+register-payment wizard: 50.00 in the company's points journal, then the rest in its
+first bank journal. In the database without loyalty_points the first 50.00 goes
+through a "Vouchers" bank journal that, like the points journal, clears the
+receivable against a current liability: both databases then book the same
+accounting through journals of the same type, and what differs is the addon's
+work, not Odoo's work for another kind of journal. Each customer holds enough points
 beforehand, as one available ``adjust`` lot written with set-based SQL outside the
 measure. The program is at its defaults for paying with points (the ticket earns
-nothing), so what is measured is the redemption: the ledger entry, the lots it
-consumes, and the payment booked against the points liability."""
+nothing), so what is measured is the redemption: the lock, the spendable check, the
+ledger entry and the lots it consumes."""
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.tools import SQL
 
 from . import accrual
@@ -33,23 +33,11 @@ class Workload(accrual.Workload):
 
     def __init__(self, env, size):
         super().__init__(env, size)
-        # The first half: the points journal (a bank journal), or without
-        # loyalty_points a second bank journal of the company, so that both pay
-        # through two journals of the same types.
+        # The first half: the points journal, or without loyalty_points a
+        # voucher journal that books alike.
         self.points_journal = env["account.journal"]
         if not self.program:
-            banks = env["account.journal"].search(
-                [("company_id", "=", env.company.id), ("type", "=", "bank")],
-                order="id",
-            )
-            if not banks:
-                raise RuntimeError(
-                    f"The company {env.company.name} has no bank journal: install a "
-                    "chart of accounts in the benchmark database."
-                )
-            self.first_journal = banks[1:2] or banks[0].copy(
-                {"name": "Second bank", "code": "BNK2"}
-            )
+            self.first_journal = self._voucher_journal(env)
             return
         self.program.write({"min_redemption": 1.0, "points_paid_earning": "none"})
         company = env.company
@@ -63,6 +51,48 @@ class Workload(accrual.Workload):
         self.first_journal = self.points_journal
         self.half_points = self.program._points_for_amount(INVOICE_TOTAL / 2)
         self._give_points()
+
+    @staticmethod
+    def _voucher_journal(env):
+        """Without loyalty_points, a bank journal that clears the receivable against
+        a current liability, as the points journal does (a prepaid voucher's
+        journal): both halves then book the same accounting."""
+        company = env.company
+        bank = env["account.journal"].search(
+            [("company_id", "=", company.id), ("type", "=", "bank")],
+            order="id",
+            limit=1,
+        )
+        if not bank:
+            raise RuntimeError(
+                f"The company {company.name} has no bank journal: install a chart "
+                "of accounts in the benchmark database."
+            )
+        Account = env["account.account"]
+        sample = Account.search(
+            [
+                ("company_ids", "in", company.id),
+                ("account_type", "=", "liability_current"),
+            ],
+            order="code desc",
+            limit=1,
+        )
+        liability = Account.create(
+            {
+                "name": "Prepaid vouchers",
+                "code": Account._search_new_account_code(sample.code or "999000"),
+                "account_type": "liability_current",
+                "company_ids": [Command.set(company.ids)],
+            }
+        )
+        journal = bank.copy(
+            {"name": "Vouchers", "code": "VOUB", "default_account_id": liability.id}
+        )
+        (
+            journal.inbound_payment_method_line_ids
+            | journal.outbound_payment_method_line_ids
+        ).payment_account_id = liability
+        return journal
 
     @staticmethod
     def _lines(index):
@@ -109,7 +139,7 @@ class Workload(accrual.Workload):
         self._end_request()
 
     def _pay(self, invoice):
-        """Half with points (in a second bank journal without loyalty_points), the
+        """Half with points (with a voucher without loyalty_points), the
         rest in the bank journal: two payments, two requests."""
         self._register(invoice, self.first_journal, invoice.amount_total / 2)
         self._register(invoice, self.journal, None)

@@ -139,8 +139,8 @@ def _redeem_lines(ours, base, small):
         f"{_verdict(ratio <= redeem.TARGET_RATIO, small)})",
         f"redeem: post {ours['post_seconds']:.1f} s "
         f"(baseline {base['post_seconds']:.1f} s), "
-        f"pay half with points, half in cash {ours['pay_seconds']:.1f} s "
-        f"(baseline all in cash {base['pay_seconds']:.1f} s), "
+        f"pay half with points, half by bank {ours['pay_seconds']:.1f} s "
+        f"(baseline half with a voucher {base['pay_seconds']:.1f} s), "
         f"queries per invoice {ours['queries_per_invoice']:.1f} "
         f"(baseline {base['queries_per_invoice']:.1f}); "
         f"{ours['paid']} paid; {checks}",
