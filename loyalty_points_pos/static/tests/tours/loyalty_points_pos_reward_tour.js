@@ -41,6 +41,13 @@ registry.category("web_tour.tours").add("loyalty_points_pos_reward_tour", {
             },
             SelectionPopup.has("Free Shampoo", {run: "click"}),
             ProductScreen.selectedOrderlineHas("Tour Shampoo", "1", "0.00"),
+            // One reward a line, at no charge: the numpad changes neither.
+            ProductScreen.clickNumpad("2"),
+            Dialog.bodyIs("A reward line gives one reward: choose the reward again to give another."),
+            Dialog.confirm(),
+            ProductScreen.clickNumpad("Price", "5"),
+            ProductScreen.selectedOrderlineHas("Tour Shampoo", "1", "0.00"),
+            ProductScreen.clickNumpad("Qty"),
             // The points the order already uses are not offered again.
             ProductScreen.clickControlButton("Rewards"),
             {
