@@ -12,6 +12,7 @@
     "auto_install": False,
     "depends": ["loyalty_points", "point_of_sale"],
     "data": [
+        "security/ir.model.access.csv",
         "views/loyalty_points_pos_menus.xml",
         "views/pos_payment_method_views.xml",
         "views/pos_order_views.xml",

@@ -7,3 +7,7 @@ from . import account_move
 from . import account_payment
 from . import loyalty_points_program
 from . import res_partner
+from . import pos_order_line
+from . import loyalty_points_reward
+from . import pos_session
+from . import product_product

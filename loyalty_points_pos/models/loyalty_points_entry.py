@@ -22,6 +22,15 @@ class LoyaltyPointsEntry(models.Model):
         ondelete="restrict",
         readonly=True,
     )
+    pos_order_line_id = fields.Many2one(
+        "pos.order.line",
+        string="Point of Sale Order Line",
+        index="btree_not_null",
+        ondelete="restrict",
+        readonly=True,
+        help="The reward line this entry redeems, or the refund line giving its "
+        "points back.",
+    )
 
     def init(self):
         res = super().init()
@@ -40,6 +49,14 @@ class LoyaltyPointsEntry(models.Model):
             CREATE UNIQUE INDEX IF NOT EXISTS loyalty_points_entry_pos_payment_uniq
                 ON loyalty_points_entry (pos_payment_id)
              WHERE kind = 'redeem' AND pos_payment_id IS NOT NULL
+            """
+        )
+        # A reward line at the counter redeems once.
+        cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS loyalty_points_entry_pos_line_uniq
+                ON loyalty_points_entry (pos_order_line_id)
+             WHERE kind = 'redeem' AND pos_order_line_id IS NOT NULL
             """
         )
         return res

@@ -132,6 +132,7 @@ class PosOrder(models.Model):
         earned = Entry.sudo()
         for order in self.filtered(lambda o: o.state in PAID):
             program = Program._program_for_company(order.company_id)
+            order.lines._loyalty_points_pos_rewards(program, strict)
             if not program:
                 if order._loyalty_points_payments():
                     raise UserError(
@@ -227,7 +228,10 @@ class PosOrder(models.Model):
             return 0.0, [], refusal
         eligible = ticket = 0.0
         lines = []
-        for line in self.lines.filtered(lambda line: line.qty > 0):
+        # A reward line is paid with points: it earns nothing, whatever its price.
+        for line in self.lines.filtered(
+            lambda line: line.qty > 0 and not line.loyalty_points_reward_id
+        ):
             kept = (line.qty - line.refunded_qty) / line.qty
             amount = self._loyalty_points_line_amount(program, line) * kept
             ticket += amount

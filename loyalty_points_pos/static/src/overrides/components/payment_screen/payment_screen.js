@@ -53,14 +53,16 @@ patch(PaymentScreen.prototype, {
                 _t("Paying with points is paused (the minimum redemption is 0).")
             );
         }
-        const max = roundPrecision(Math.min(due, info.value), rounding);
+        // The order's rewards take their points first.
+        const value = Math.max(info.value - this.pos.loyaltyPointsRewardPoints(order) * info.point_value, 0);
+        const max = roundPrecision(Math.min(due, value), rounding);
         if (max < info.min_redemption) {
             return this.loyaltyPointsRefuse(
                 _t(
                     "%(partner)s has points worth %(value)s; at least %(minimum)s must be paid with points.",
                     {
                         partner: partner.name,
-                        value: this.env.utils.formatCurrency(info.value),
+                        value: this.env.utils.formatCurrency(value),
                         minimum: this.env.utils.formatCurrency(info.min_redemption),
                     }
                 ) + (info.offline ? " " + _t("(the till is offline: the balance it last read)") : "")
