@@ -1,3 +1,4 @@
 from . import test_install
 from . import test_pos_points
+from . import test_pos_server
 from . import test_tour
