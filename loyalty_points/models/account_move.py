@@ -29,8 +29,11 @@ class AccountMove(models.Model):
 
     @api.depends("loyalty_points_entry_ids.points")
     def _compute_loyalty_points(self):
-        rows = self._origin._loyalty_points_accrual_rows(
-            SQL("e.move_id, SUM(e.points)"), group_by_move=True
+        rows = self.env["loyalty.points.entry"]._accrual_rows(
+            "move_id",
+            self._origin.ids,
+            SQL("src.document_id, SUM(e.points)"),
+            group_by_document=True,
         )
         points = {move_id: float(total) for move_id, total in rows}
         for move in self:
@@ -139,27 +142,6 @@ class AccountMove(models.Model):
         if written:
             Entry._grant_referrals(written)
 
-    def _loyalty_points_accrual_rows(self, columns, group_by_move=False):
-        """Rows of ``columns`` (SQL over the alias ``e``) of the entries that the
-        invoices' own earning wrote: their ``earn`` entries and the reversals that
-        follow them (``loyalty.points.entry._accrual_sql``), not the redemptions
-        (points payments, rewards) that also name an invoice, nor what gives those
-        back. In SQL: every payment of an invoice asks it."""
-        Entry = self.env["loyalty.points.entry"]
-        Entry.flush_model(["move_id", "kind", "reversed_entry_id", "points"])
-        return self.env.execute_query(
-            SQL(
-                """SELECT %s FROM loyalty_points_entry e
-                     LEFT JOIN loyalty_points_entry r ON r.id = e.reversed_entry_id
-                    WHERE e.move_id = ANY(%s) AND %s
-                    %s""",
-                columns,
-                self.ids,
-                Entry._accrual_sql(),
-                SQL("GROUP BY e.move_id") if group_by_move else SQL("ORDER BY e.id"),
-            )
-        )
-
     def _loyalty_points_sync_one(self):
         """Write what this invoice's earning misses; return the entries written."""
         self.ensure_one()
@@ -167,7 +149,8 @@ class AccountMove(models.Model):
         # invoice already earned is read whatever their rights.
         Entry = self.env["loyalty.points.entry"].sudo()
         existing = Entry.browse(
-            entry_id for (entry_id,) in self._loyalty_points_accrual_rows(SQL("e.id"))
+            entry_id
+            for (entry_id,) in Entry._accrual_rows("move_id", self.ids, SQL("e.id"))
         )
         if not existing and not (
             self.state == "posted" and self.payment_state in CLOSED

@@ -1,6 +1,7 @@
 # Copyright 2026 Loyalty Points contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import math
+from collections import defaultdict
 
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
@@ -445,20 +446,33 @@ class LoyaltyPointsProgram(models.Model):
             ]
         )
 
-    def _give_back(self, entries, **vals):
+    def _give_back(self, entries, points=None, **vals):
         """Give the points of the negative ``entries`` back to the lots they were
-        taken from, each lot's share with its original dates. An entry is given
-        back once, however often this is called."""
+        taken from, each lot's share with its original dates: all of them, or at
+        most ``points``, the oldest entry's lots first. What was given back
+        already counts: an entry never gets back more than it took, however
+        often this is called, and a partial give-back goes on where the last one
+        stopped. Returns the entries written."""
         # sudo: what was already given back is read whatever the user's rights.
         Entry = self.env["loyalty.points.entry"].sudo()
-        given = Entry.search(
-            [("reversed_entry_id", "in", entries.ids)]
-        ).reversed_entry_id
-        todo = (entries - given).filtered(lambda e: e.points < 0)
+        todo = entries.filtered(lambda e: e.points < 0).sorted("id")
+        # Locked before reading what was given back: two give-backs at once
+        # cannot both return the same points.
         for program in todo.program_id:
             Entry._lock_balances(program, todo.partner_id)
+        given_points, given_basis = defaultdict(float), defaultdict(float)
+        for back in Entry.search([("reversed_entry_id", "in", todo.ids)]):
+            given_points[back.reversed_entry_id.id] += back.points
+            given_basis[back.reversed_entry_id.id] += back.amount_basis
+        left = points
         vals_list = []
         for entry in todo:
+            if left is not None and float_compare(left, 0.0, precision_digits=4) <= 0:
+                break
+            room = -entry.points - given_points[entry.id]
+            if float_compare(room, 0.0, precision_digits=4) <= 0:
+                continue
+            take = room if left is None else min(room, left)
             base = {
                 "partner_id": entry.partner_id.id,
                 "program_id": entry.program_id.id,
@@ -467,21 +481,49 @@ class LoyaltyPointsProgram(models.Model):
                 "reversed_entry_id": entry.id,
                 **vals,
             }
-            pieces = [
+            pieces = self._give_back_pieces(entry, given_points[entry.id], take)
+            # The spending the entry accounted for goes back with its first piece,
+            # in proportion to the points given back.
+            if float_compare(take, room, precision_digits=4) == 0:
+                pieces[0]["amount_basis"] = -entry.amount_basis - given_basis[entry.id]
+            else:
+                pieces[0]["amount_basis"] = entry.amount_basis * take / entry.points
+            vals_list += [dict(base, **piece) for piece in pieces]
+            if left is not None:
+                left -= take
+        return Entry._write_entries(vals_list)
+
+    @api.model
+    def _give_back_pieces(self, entry, skip, points):
+        """[{points, dates}] that give ``points`` back to the negative ``entry``:
+        lot by lot in the order it took them, with each lot's dates (what no lot
+        covered last, with new dates), after the first ``skip`` points, which
+        were given back already."""
+        pieces = [
+            (
+                allocation.points,
                 {
-                    "points": allocation.points,
                     "available_date": allocation.lot_id.available_date,
                     "expiry_date": allocation.lot_id.expiry_date,
-                }
-                for allocation in entry.allocation_ids
-            ]
-            rest = -entry.points - sum(entry.allocation_ids.mapped("points"))
-            if float_compare(rest, 0.0, precision_digits=4) > 0:
-                pieces.append({"points": rest})
-            # The spending the entry accounted for goes back with its first piece.
-            pieces[0]["amount_basis"] = -entry.amount_basis
-            vals_list += [dict(base, **piece) for piece in pieces]
-        return Entry._write_entries(vals_list)
+                },
+            )
+            for allocation in entry.allocation_ids.sorted("id")
+        ]
+        rest = -entry.points - sum(piece for piece, _dates in pieces)
+        if float_compare(rest, 0.0, precision_digits=4) > 0:
+            pieces.append((rest, {}))
+        result = []
+        for piece, dates in pieces:
+            if float_compare(points, 0.0, precision_digits=4) <= 0:
+                break
+            if float_compare(piece, skip, precision_digits=4) <= 0:
+                skip -= piece
+                continue
+            share = min(piece - skip, points)
+            skip = 0.0
+            result.append({"points": share, **dates})
+            points -= share
+        return result
 
     def write(self, vals):
         res = super().write(vals)

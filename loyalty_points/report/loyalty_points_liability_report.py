@@ -84,6 +84,12 @@ class LoyaltyPointsLiabilityReport(models.Model):
         "booked yet: 0 when the books agree with the ledger.",
     )
 
+    def _unbooked_sql(self):
+        """The ledger entries that the report counts as not booked yet (a query
+        with an ``id`` column): by default what the nightly booking has still to
+        book (``loyalty.points.program._books_unbooked_sql``)."""
+        return self.env["loyalty.points.program"]._books_unbooked_sql()
+
     @property
     def _table_query(self):
         rate = _rate_sql(SQL.identifier("c", "currency_id"))
@@ -158,7 +164,7 @@ class LoyaltyPointsLiabilityReport(models.Model):
               LEFT JOIN valued v ON v.company_id = c.id
               LEFT JOIN liability l ON l.company_id = c.id
             """,
-            unbooked=self.env["loyalty.points.program"]._books_unbooked_sql(),
+            unbooked=self._unbooked_sql(),
             rate=rate,
             program_rate=program_rate,
         )

@@ -3,6 +3,7 @@ from . import test_adjust
 from . import test_backfill
 from . import test_books
 from . import test_expiry
+from . import test_give_back
 from . import test_i18n
 from . import test_install
 from . import test_ledger

@@ -6,6 +6,7 @@ from . import pos_order
 from . import account_move
 from . import account_payment
 from . import loyalty_points_program
+from . import loyalty_points_liability_report
 from . import res_partner
 from . import pos_order_line
 from . import loyalty_points_reward

@@ -155,27 +155,15 @@ class PosOrder(models.Model):
 
     # ------------------------------------------------------------------ earning
     def _loyalty_points_earning_entries(self, program):
-        """The order's entries of earning: its ``earn`` and their reversals."""
+        """The order's entries of earning in ``program``: its ``earn`` and their
+        reversals (which name the refund that wrote them)."""
         self.ensure_one()
         # sudo: the order's own entries, read whatever the user's rights.
         Entry = self.env["loyalty.points.entry"].sudo()
-        Entry.flush_model()
-        rows = self.env.execute_query(
-            SQL(
-                """
-                SELECT e.id FROM loyalty_points_entry e
-                  LEFT JOIN loyalty_points_entry r ON r.id = e.reversed_entry_id
-                 WHERE e.program_id = %(program)s
-                   AND ((e.kind = 'earn' AND e.pos_order_id = %(order)s)
-                        OR (e.kind = 'reverse' AND r.kind = 'earn'
-                            AND r.pos_order_id = %(order)s))
-                 ORDER BY e.id
-                """,
-                program=program.id,
-                order=self.id,
-            )
+        rows = Entry._accrual_rows("pos_order_id", self.ids, SQL("e.id"))
+        return Entry.browse(row[0] for row in rows).filtered(
+            lambda e: e.program_id == program
         )
-        return Entry.browse(row[0] for row in rows)
 
     def _loyalty_points_pos_earn(self, program, because=None):
         """Keep what the order earns in line with it (``because``: the refund that
@@ -205,15 +193,20 @@ class PosOrder(models.Model):
             },
         )
 
-    def _loyalty_points_line_amount(self, program, line, amount=None):
-        """``amount`` (the line's discounted amount, untaxed or tax included as the
-        program says, by default) in the program's currency."""
-        if amount is None:
-            amount = (
-                line.price_subtotal_incl
-                if program.amount_basis == "taxed"
-                else line.price_subtotal
-            )
+    def _loyalty_points_line_amount(self, program, line):
+        """The discounted amount of ``line`` in the program's currency, untaxed or
+        tax included as the program says."""
+        return self._loyalty_points_convert(
+            program,
+            line.price_subtotal_incl
+            if program.amount_basis == "taxed"
+            else line.price_subtotal,
+        )
+
+    def _loyalty_points_convert(self, program, amount):
+        """``amount`` (the order's currency) in the program's currency, at the
+        order's date."""
+        self.ensure_one()
         return self.currency_id._convert(
             amount, program.currency_id, self.company_id, self.date_order.date()
         )
@@ -259,9 +252,7 @@ class PosOrder(models.Model):
                 if method.loyalty_points_earn
                 else "other"
             )
-            paid[key] += self._loyalty_points_line_amount(
-                program, None, amount=payment.amount
-            )
+            paid[key] += self._loyalty_points_convert(program, payment.amount)
         return paid
 
     # ------------------------------------------------------------------ paying
@@ -336,7 +327,7 @@ class PosOrder(models.Model):
             self._loyalty_points_flag(problem)
 
     def _loyalty_points_redeem_payment(self, program, partner, payment, strict):
-        amount = self._loyalty_points_line_amount(program, None, amount=payment.amount)
+        amount = self._loyalty_points_convert(program, payment.amount)
         vals = {
             "company_id": self.company_id.id,
             "pos_order_id": self.id,
@@ -379,15 +370,12 @@ class PosOrder(models.Model):
 
     def _loyalty_points_give_back_payment(self, program, partner, payment):
         """A refund paid in points: give back to the redemptions of the refunded
-        orders, with the dates of the lots they took from; what no redemption
-        covers is a refund paid in points."""
+        orders, with the dates of the lots they took from (``_give_back``); what
+        no redemption covers is a refund paid in points."""
         Entry = self.env["loyalty.points.entry"]
-        Entry._lock_balances(program, partner)
-        amount = -self._loyalty_points_line_amount(program, None, amount=payment.amount)
+        amount = -self._loyalty_points_convert(program, payment.amount)
         points = program._points_for_amount(amount)
-        base = {
-            "partner_id": partner.id,
-            "program_id": program.id,
+        vals = {
             "company_id": self.company_id.id,
             "pos_order_id": self.id,
             "pos_payment_id": payment.id,
@@ -400,39 +388,27 @@ class PosOrder(models.Model):
                 ("pos_order_id", "in", self.lines.refunded_orderline_id.order_id.ids),
                 ("kind", "=", "redeem"),
                 ("program_id", "=", program.id),
-            ],
-            order="id",
+                ("partner_id", "=", partner.id),
+            ]
         )
-        given = defaultdict(float)
-        for entry in Entry.sudo().search([("reversed_entry_id", "in", redeems.ids)]):
-            given[entry.reversed_entry_id.id] += entry.points
-        vals_list = []
-        left = points
-        for redeem in redeems:
-            room = -redeem.points - given[redeem.id]
-            for allocation in redeem.allocation_ids.sorted("id"):
-                if float_compare(left, 0.0, precision_digits=4) <= 0:
-                    break
-                take = min(left, allocation.points, room)
-                if float_compare(take, 0.0, precision_digits=4) <= 0:
-                    continue
-                vals_list.append(
-                    dict(
-                        base,
-                        kind="reverse",
-                        reversed_entry_id=redeem.id,
-                        points=take,
-                        available_date=allocation.lot_id.available_date,
-                        expiry_date=allocation.lot_id.expiry_date,
-                    )
-                )
-                left -= take
-                room -= take
+        back = program._give_back(redeems, points=points, **vals).filtered(
+            lambda e: e.kind == "reverse"
+        )
+        left = points - sum(back.mapped("points"))
         if float_compare(left, 0.0, precision_digits=4) > 0:
-            vals_list.append(dict(base, kind="refund", points=left))
-        if vals_list:
-            vals_list[0]["amount_basis"] = amount
-            Entry._write_entries(vals_list)
+            Entry._lock_balances(program, partner)
+            Entry._write_entries(
+                [
+                    dict(
+                        vals,
+                        partner_id=partner.id,
+                        program_id=program.id,
+                        kind="refund",
+                        points=left,
+                        amount_basis=amount * left / points,
+                    )
+                ]
+            )
 
     def _loyalty_points_flag(self, message):
         """Say on the order what the points could not do, and give a loyalty
