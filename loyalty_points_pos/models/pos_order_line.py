@@ -2,7 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import float_compare, float_is_zero, format_amount
+from odoo.tools import float_is_zero, format_amount
 
 from odoo.addons.loyalty_points.tools import format_points
 
@@ -173,48 +173,16 @@ class PosOrderLine(models.Model):
         )
         if not redeem or not original.qty:
             return  # given without points (no customer): nothing to give back
-        Entry._lock_balances(redeem.program_id, redeem.partner_id)
-        already = sum(
-            Entry.search([("reversed_entry_id", "=", redeem.id)]).mapped("points")
-        )
-        share = -redeem.points * min(-self.qty / original.qty, 1.0)
-        left = min(share, -redeem.points - already)
-        if float_compare(left, 0.0, precision_digits=4) <= 0:
-            return
         order = self.order_id
-        base = {
-            "partner_id": redeem.partner_id.id,
-            "program_id": redeem.program_id.id,
-            "company_id": order.company_id.id,
-            "kind": "reverse",
-            "reversed_entry_id": redeem.id,
-            "pos_order_id": order.id,
-            "pos_order_line_id": self.id,
-            "origin": order.name,
-            "reason": _(
+        redeem.program_id._give_back(
+            redeem,
+            points=-redeem.points * min(-self.qty / original.qty, 1.0),
+            pos_order_id=order.id,
+            pos_order_line_id=self.id,
+            origin=order.name,
+            reason=_(
                 "Refund %(order)s: reward %(reward)s",
                 order=order.name,
                 reward=original.loyalty_points_reward_id.name,
             ),
-        }
-        # The lots the reward took from, in order, past what earlier refunds of
-        # the same line gave back already; what no lot covered (a debt) last.
-        pieces = []
-        skip = already
-        for allocation in redeem.allocation_ids.sorted("id"):
-            room = allocation.points - skip
-            skip = max(skip - allocation.points, 0.0)
-            take = min(left, room)
-            if float_compare(take, 0.0, precision_digits=4) <= 0:
-                continue
-            pieces.append(
-                {
-                    "points": take,
-                    "available_date": allocation.lot_id.available_date,
-                    "expiry_date": allocation.lot_id.expiry_date,
-                }
-            )
-            left -= take
-        if float_compare(left, 0.0, precision_digits=4) > 0:
-            pieces.append({"points": left})
-        Entry._write_entries([dict(base, **piece) for piece in pieces])
+        )
