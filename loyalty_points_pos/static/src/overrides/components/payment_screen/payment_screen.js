@@ -1,4 +1,5 @@
 import {AlertDialog} from "@web/core/confirmation_dialog/confirmation_dialog";
+import {formatLoyaltyPoints} from "@loyalty_points_pos/loyalty_points_format";
 import {PaymentScreen} from "@point_of_sale/app/screens/payment_screen/payment_screen";
 import {_t} from "@web/core/l10n/translation";
 import {patch} from "@web/core/utils/patch";
@@ -9,6 +10,36 @@ patch(PaymentScreen.prototype, {
         super.setup(...arguments);
         // {payment line uuid: the most it may pay with points}
         this.loyaltyPointsCaps = {};
+        const partner = this.currentOrder.get_partner();
+        if (partner) {
+            // Read the customer's points now (a sale or a refund since they were
+            // chosen changed them); offline, the till keeps what it last read.
+            this.pos.loyaltyPointsBalance(partner).catch(() => {});
+        }
+    },
+
+    /**
+     * The selected customer's available points and their worth, as the till
+     * last read them (the ledger is never loaded), and whether they reach the
+     * minimum redemption (the red light of the customer list).
+     */
+    get loyaltyPointsSummary() {
+        const partner = this.currentOrder.get_partner();
+        if (!partner || ["off", false, undefined].includes(this.pos.config.loyalty_points_state)) {
+            return null;
+        }
+        const info = this.pos.loyaltyPointsBalances[partner.id];
+        const available = info ? info.available : partner.loyalty_points_available || 0;
+        const value = info ? info.value : partner.loyalty_points_value || 0;
+        const minimum = info ? info.min_redemption : this.pos.config.loyalty_points_min_redemption;
+        return {
+            text: _t("%(partner)s: %(points)s points (%(value)s)", {
+                partner: partner.name,
+                points: formatLoyaltyPoints(available),
+                value: this.env.utils.formatCurrency(value),
+            }),
+            redeemable: Boolean(minimum) && value >= minimum,
+        };
     },
 
     loyaltyPointsRefuse(body) {
