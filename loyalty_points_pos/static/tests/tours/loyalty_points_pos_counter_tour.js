@@ -125,10 +125,9 @@ registry.category("web_tour.tours").add("loyalty_points_pos_refund_tour", {
             PaymentScreen.totalIs("-50.00"),
             // The customer's points as read now: 140 earned by the sale.
             paymentShowsPoints("AAA Loyal Customer: 140 points", true),
-            // The share paid with points (30%: 15.00) goes back as points.
-            PaymentScreen.clickPaymentMethod("Loyalty Points"),
-            PaymentScreen.clickNumpad("1 5 +/-"),
-            PaymentScreen.selectedPaymentlineHas("Loyalty Points", "-15.00"),
+            // The share paid with points (30%: 15.00) goes back as points: the
+            // method fills in that share, not the whole refund.
+            PaymentScreen.clickPaymentMethod("Loyalty Points", true, {amount: "-15.00"}),
             PaymentScreen.clickPaymentMethod("Cash", true, {remaining: "0.00"}),
             finish(),
         ].flat(),

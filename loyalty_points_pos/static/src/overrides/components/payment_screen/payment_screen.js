@@ -68,8 +68,16 @@ patch(PaymentScreen.prototype, {
         const rounding = this.pos.currency.rounding;
         const due = order.get_due();
         if (due < 0) {
-            // A refund: the share paid with points goes back as points.
-            return await super.addNewPaymentLine(...arguments);
+            // A refund: the share paid with points goes back as points, and
+            // only that share (more would turn money paid into points).
+            const back = this.loyaltyPointsRefundShare(order);
+            const added = await super.addNewPaymentLine(...arguments);
+            if (added && back !== null) {
+                const amount = roundPrecision(Math.max(due, -back), rounding);
+                this.selectedPaymentLine.set_amount(amount);
+                this.numberBuffer.set(amount.toString());
+            }
+            return added;
         }
         if (!info.program || info.state === "off") {
             return this.loyaltyPointsRefuse(_t("The loyalty program is off."));
@@ -107,6 +115,37 @@ patch(PaymentScreen.prototype, {
             this.numberBuffer.set(max.toString());
         }
         return added;
+    },
+
+    /**
+     * For a refund of an order paid partly with points: what still goes back as
+     * points (the refund's share of what points paid, as the server checks it,
+     * less the points lines already on the refund); null if no refunded order
+     * was paid with points.
+     */
+    loyaltyPointsRefundShare(order) {
+        const originals = new Set(
+            order.lines.map((line) => line.refunded_orderline_id?.order_id).filter(Boolean)
+        );
+        let owed = 0;
+        let paid = false;
+        for (const original of originals) {
+            const points = original.payment_ids
+                .filter((p) => p.payment_method_id.loyalty_points_redeem)
+                .reduce((total, p) => total + p.amount, 0);
+            const total = original.get_total_with_tax();
+            if (points && total) {
+                paid = true;
+                owed += (-order.get_total_with_tax() * points) / total;
+            }
+        }
+        if (!paid) {
+            return null;
+        }
+        const given = order.payment_ids
+            .filter((p) => p.payment_method_id.loyalty_points_redeem)
+            .reduce((total, p) => total - p.amount, 0);
+        return Math.max(owed - given, 0);
     },
 
     updateSelectedPaymentline(amount = false) {
