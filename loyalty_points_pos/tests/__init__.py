@@ -4,3 +4,4 @@ from . import test_pos_server
 from . import test_tour
 from . import test_pos_rewards
 from . import test_tour_rewards
+from . import test_tour_counter

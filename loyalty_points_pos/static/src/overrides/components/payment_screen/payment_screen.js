@@ -1,4 +1,5 @@
 import {AlertDialog} from "@web/core/confirmation_dialog/confirmation_dialog";
+import {formatLoyaltyPoints} from "@loyalty_points_pos/loyalty_points_format";
 import {PaymentScreen} from "@point_of_sale/app/screens/payment_screen/payment_screen";
 import {_t} from "@web/core/l10n/translation";
 import {patch} from "@web/core/utils/patch";
@@ -9,6 +10,36 @@ patch(PaymentScreen.prototype, {
         super.setup(...arguments);
         // {payment line uuid: the most it may pay with points}
         this.loyaltyPointsCaps = {};
+        const partner = this.currentOrder.get_partner();
+        if (partner) {
+            // Read the customer's points now (a sale or a refund since they were
+            // chosen changed them); offline, the till keeps what it last read.
+            this.pos.loyaltyPointsBalance(partner).catch(() => {});
+        }
+    },
+
+    /**
+     * The selected customer's available points and their worth, as the till
+     * last read them (the ledger is never loaded), and whether they reach the
+     * minimum redemption (the red light of the customer list).
+     */
+    get loyaltyPointsSummary() {
+        const partner = this.currentOrder.get_partner();
+        if (!partner || ["off", false, undefined].includes(this.pos.config.loyalty_points_state)) {
+            return null;
+        }
+        const info = this.pos.loyaltyPointsBalances[partner.id];
+        const available = info ? info.available : partner.loyalty_points_available || 0;
+        const value = info ? info.value : partner.loyalty_points_value || 0;
+        const minimum = info ? info.min_redemption : this.pos.config.loyalty_points_min_redemption;
+        return {
+            text: _t("%(partner)s: %(points)s points (%(value)s)", {
+                partner: partner.name,
+                points: formatLoyaltyPoints(available),
+                value: this.env.utils.formatCurrency(value),
+            }),
+            redeemable: Boolean(minimum) && value >= minimum,
+        };
     },
 
     loyaltyPointsRefuse(body) {
@@ -37,8 +68,16 @@ patch(PaymentScreen.prototype, {
         const rounding = this.pos.currency.rounding;
         const due = order.get_due();
         if (due < 0) {
-            // A refund: the share paid with points goes back as points.
-            return await super.addNewPaymentLine(...arguments);
+            // A refund: the share paid with points goes back as points, and
+            // only that share (more would turn money paid into points).
+            const back = this.loyaltyPointsRefundShare(order);
+            const added = await super.addNewPaymentLine(...arguments);
+            if (added && back !== null) {
+                const amount = roundPrecision(Math.max(due, -back), rounding);
+                this.selectedPaymentLine.set_amount(amount);
+                this.numberBuffer.set(amount.toString());
+            }
+            return added;
         }
         if (!info.program || info.state === "off") {
             return this.loyaltyPointsRefuse(_t("The loyalty program is off."));
@@ -76,6 +115,37 @@ patch(PaymentScreen.prototype, {
             this.numberBuffer.set(max.toString());
         }
         return added;
+    },
+
+    /**
+     * For a refund of an order paid partly with points: what still goes back as
+     * points (the refund's share of what points paid, as the server checks it,
+     * less the points lines already on the refund); null if no refunded order
+     * was paid with points.
+     */
+    loyaltyPointsRefundShare(order) {
+        const originals = new Set(
+            order.lines.map((line) => line.refunded_orderline_id?.order_id).filter(Boolean)
+        );
+        let owed = 0;
+        let paid = false;
+        for (const original of originals) {
+            const points = original.payment_ids
+                .filter((p) => p.payment_method_id.loyalty_points_redeem)
+                .reduce((total, p) => total + p.amount, 0);
+            const total = original.get_total_with_tax();
+            if (points && total) {
+                paid = true;
+                owed += (-order.get_total_with_tax() * points) / total;
+            }
+        }
+        if (!paid) {
+            return null;
+        }
+        const given = order.payment_ids
+            .filter((p) => p.payment_method_id.loyalty_points_redeem)
+            .reduce((total, p) => total - p.amount, 0);
+        return Math.max(owed - given, 0);
     },
 
     updateSelectedPaymentline(amount = false) {
