@@ -24,7 +24,14 @@ import time
 from odoo.tools import SQL
 
 from .common import median
-from .pos_common import POINTS_AMOUNT, POS_TABLES, Till, analyze, end_request
+from .pos_common import (
+    POINTS_AMOUNT,
+    POS_TABLES,
+    Meter,
+    Till,
+    analyze,
+    end_request,
+)
 
 SIZES = {"full": 500, "small": 100}
 TARGET_RATIO = 1.05
@@ -59,8 +66,8 @@ class Workload:
                 "allowed_company_ids": till.company.ids,
             },
         )
-        self.times = []
-        self.queries = []
+        self.meter = Meter(env)
+        self.times, self.cpu, self.pg_cpu, self.queries = [], [], [], []
         self.checks = None
 
     def close(self, measure=True):
@@ -72,13 +79,18 @@ class Workload:
             before = self._before_close()
             env.invalidate_all()
             session = self.manager_env["pos.session"].browse(self.till.session.id)
-            queries = cr.sql_log_count
-            started = time.perf_counter()
-            outcome = session.action_pos_session_closing_control()
-            end_request(env)
+
+            def close():
+                outcome = session.action_pos_session_closing_control()
+                end_request(env)
+                return outcome
+
+            outcome, wall, cpu, pg, queries = self.meter(close)
             if measure:
-                self.times.append(time.perf_counter() - started)
-                self.queries.append(cr.sql_log_count - queries)
+                self.times.append(wall)
+                self.cpu.append(cpu)
+                self.pg_cpu.append(pg)
+                self.queries.append(queries)
             if self.checks is None:
                 self.checks = self._checks(outcome, before)
         finally:
@@ -154,6 +166,10 @@ class Workload:
             "closes": len(self.times),
             "median_seconds": median(self.times),
             "close_seconds": [round(seconds, 4) for seconds in self.times],
+            "odoo_cpu_seconds": median(self.cpu),
+            "pg_cpu_seconds": (
+                median(self.pg_cpu) if None not in self.pg_cpu else None
+            ),
             "queries": median(self.queries),
             "build_seconds": self.build_seconds,
             "loyalty_points": bool(self.till.program),

@@ -22,7 +22,7 @@ import time
 from odoo.tools import SQL
 
 from .common import median
-from .pos_common import POS_TABLES, Till, analyze, as_json, end_request
+from .pos_common import POS_TABLES, Meter, Till, analyze, as_json, end_request
 
 SIZES = {"full": 100_000, "small": 10_000}
 TARGET_RATIO = 1.02
@@ -40,7 +40,8 @@ class Workload:
         self.till = Till(env, size, points_each=SQL("10 + mod(g, 990)"))
         analyze(env, POS_TABLES)
         self.build_seconds = time.perf_counter() - started
-        self.times = []
+        self.meter = Meter(env)
+        self.times, self.cpu, self.pg_cpu, self.queries = [], [], [], []
         self.response = None
 
     def load(self):
@@ -59,9 +60,11 @@ class Workload:
             self.load()
 
     def measure(self):
-        started = time.perf_counter()
-        self.response, self.text = self.load()
-        self.times.append(time.perf_counter() - started)
+        (self.response, self.text), wall, cpu, pg, queries = self.meter(self.load)
+        self.times.append(wall)
+        self.cpu.append(cpu)
+        self.pg_cpu.append(pg)
+        self.queries.append(queries)
 
     def result(self):
         partners = self.response["res.partner"]["data"]
@@ -74,6 +77,11 @@ class Workload:
             "min_ms": min(self.times) * 1000.0,
             "max_ms": max(self.times) * 1000.0,
             "load_ms": [round(seconds * 1000.0, 3) for seconds in self.times],
+            "odoo_cpu_ms": median(self.cpu) * 1000.0,
+            "pg_cpu_ms": (
+                median(self.pg_cpu) * 1000.0 if None not in self.pg_cpu else None
+            ),
+            "queries": median(self.queries),
             "partners_loaded": len(partners),
             "customers_loaded": len(loaded),
             "models_loaded": len(self.response),

@@ -212,7 +212,27 @@ def _pos_session_start_lines(ours, base, small):
             f"{_median_pair_ratio(ours['load_ms'], base['load_ms']):.3f}x"
         )
     lines.append(detail)
+    if base:
+        lines.append(
+            _cpu_line("pos_session_start", ours, base, "odoo_cpu_ms", "pg_cpu_ms", "ms")
+        )
     return lines
+
+
+def _cpu_line(name, ours, base, odoo_key, pg_key, unit):
+    """The medians of the CPU that Odoo and PostgreSQL used, and the queries."""
+    line = (
+        f"{name}: median Odoo CPU {ours[odoo_key]:.1f} {unit} "
+        f"(baseline {base[odoo_key]:.1f} {unit}, "
+        f"{_ratio(ours[odoo_key], base[odoo_key])})"
+    )
+    if ours.get(pg_key) is not None and base.get(pg_key):
+        line += (
+            f", PostgreSQL CPU {ours[pg_key]:.1f} {unit} "
+            f"(baseline {base[pg_key]:.1f} {unit}, "
+            f"{_ratio(ours[pg_key], base[pg_key])})"
+        )
+    return line + f"; queries {ours['queries']:.0f} (baseline {base['queries']:.0f})"
 
 
 def _median_pair_ratio(ours, base):
@@ -241,15 +261,22 @@ def _pos_close_lines(ours, base, small):
         f"(expected {ours.get('share_amount', 0):.2f}), "
         f"{ours.get('left_to_nightly_books', 0)} left to the nightly books; "
         f"ledger {'unchanged' if ours.get('ledger_unchanged') else 'CHANGED'} "
-        f"by the close; queries {ours['queries']:.0f}"
+        "by the close"
     )
     if base:
         detail += (
-            f" (baseline {base['queries']:.0f}, "
-            f"{'closed' if base.get('closed') else 'NOT CLOSED'}, "
-            f"{base.get('share_payments_booked', 0)} payments booked)"
+            f" (baseline {'closed' if base.get('closed') else 'NOT CLOSED'}, "
+            f"{base.get('share_payments_booked', 0)} payments booked); "
+            "median per-close ratio "
+            f"{_median_pair_ratio(ours['close_seconds'], base['close_seconds']):.3f}x"
         )
     lines.append(detail)
+    if base:
+        lines.append(
+            _cpu_line(
+                "pos_close", ours, base, "odoo_cpu_seconds", "pg_cpu_seconds", "s"
+            )
+        )
     return lines
 
 
