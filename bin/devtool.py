@@ -616,7 +616,11 @@ def bench_database(pg, conf, dbname, modules, logfile):
                 )
                 stamp = (cr.fetchone() or [None])[0]
     install = any(states.get(module) != "installed" for module in modules)
-    ours = [module for module in modules if module in ADDONS]
+    # Ours, with loyalty_points that they all depend on (an update of
+    # loyalty_points_pos alone would leave loyalty_points as it was).
+    ours = [module for module in ADDONS if module in modules]
+    if ours and "loyalty_points" not in ours:
+        ours.insert(0, "loyalty_points")
     if not install and ours and stamp != digest:
         say(f"database: the addons changed, updating them in '{dbname}'")
         try:
