@@ -81,9 +81,8 @@ class Workload:
 
     def result(self):
         till = self.till
-        orders = till.orders().filtered(
-            lambda o: o.pos_reference in {d["name"] for d in self.data}
-        )
+        names = {data["name"] for data in self.data}
+        orders = till.orders().filtered(lambda o: o.pos_reference in names)
         result = {
             "orders": self.size,
             "seconds": self.seconds,
