@@ -579,6 +579,16 @@ BENCH_DB = (
     os.environ.get("LOYALTY_BENCH_DB", "loyalty_bench"),
     ["account", "loyalty_points"],
 )
+# The Point of Sale benchmarks' pair: Odoo's Point of Sale alone (no loyalty addon at
+# all), and with loyalty_points_pos. Installed only when one of them is run.
+BENCH_POS_BASE_DB = (
+    os.environ.get("LOYALTY_BENCH_POS_BASE_DB", "loyalty_bench_pos_base"),
+    ["point_of_sale"],
+)
+BENCH_POS_DB = (
+    os.environ.get("LOYALTY_BENCH_POS_DB", "loyalty_bench_pos"),
+    ["point_of_sale", "loyalty_points_pos"],
+)
 
 
 BENCH_DIGEST_KEY = "loyalty_points.bench_addons_digest"
@@ -586,7 +596,7 @@ BENCH_DIGEST_KEY = "loyalty_points.bench_addons_digest"
 
 def bench_database(pg, conf, dbname, modules, logfile):
     """Install ``modules`` without demo data into ``dbname``, or reuse it; a database
-    with loyalty_points is updated when the addons' files changed (as ./dev run).
+    with our addons is updated when the addons' files changed (as ./dev run).
     The digest of the addons it holds is kept in the database itself, since other
     checkouts may use the same PostgreSQL."""
     digest = addons_digest()
@@ -606,11 +616,16 @@ def bench_database(pg, conf, dbname, modules, logfile):
                 )
                 stamp = (cr.fetchone() or [None])[0]
     install = any(states.get(module) != "installed" for module in modules)
-    if not install and "loyalty_points" in modules and stamp != digest:
+    # Ours, with loyalty_points that they all depend on (an update of
+    # loyalty_points_pos alone would leave loyalty_points as it was).
+    ours = [module for module in ADDONS if module in modules]
+    if ours and "loyalty_points" not in ours:
+        ours.insert(0, "loyalty_points")
+    if not install and ours and stamp != digest:
         say(f"database: the addons changed, updating them in '{dbname}'")
         try:
             seconds = odoo_init(
-                pg, conf, dbname, ["-u", "loyalty_points"], logfile, "updating"
+                pg, conf, dbname, ["-u", ",".join(ours)], logfile, "updating"
             )
             say(f"database: '{dbname}' updated in {seconds:.0f} s")
         except SetupError:
@@ -636,7 +651,7 @@ def bench_database(pg, conf, dbname, modules, logfile):
             f"installing {dbname}",
         )
         say(f"database: '{dbname}' ready in {seconds:.0f} s")
-    if "loyalty_points" in modules:
+    if ours:
         with contextlib.closing(pg.connect(dbname)) as conn, conn.cursor() as cr:
             cr.execute(
                 """INSERT INTO ir_config_parameter (key, value, create_date,
@@ -647,6 +662,15 @@ def bench_database(pg, conf, dbname, modules, logfile):
             )
 
 
+def bench_names():
+    """(every benchmark, the Point of Sale ones), from tests/benchmarks."""
+    if ROOT not in sys.path:
+        sys.path.insert(0, ROOT)
+    from tests.benchmarks import BENCHMARKS, POS_BENCHMARKS
+
+    return BENCHMARKS, POS_BENCHMARKS
+
+
 def cmd_bench(pg, args):
     """The speed targets, measured against a database without loyalty_points."""
     only = []
@@ -655,40 +679,55 @@ def cmd_bench(pg, args):
         only, args = args[index + 1 :], args[:index]
     if any(arg != "--small" for arg in args) or ("--only" in args and not only):
         raise SetupError("usage: ./dev bench [--small] [--only NAME ...]")
+    benchmarks, pos_benchmarks = bench_names()
+    unknown = [name for name in only if name not in benchmarks]
+    if unknown:
+        raise SetupError(
+            f"no benchmark {', '.join(unknown)}: choose among {', '.join(benchmarks)}."
+        )
+    selected = only or benchmarks
     size = "small" if "--small" in args else "full"
     pg.ensure()
     logfile = os.path.join(STATE, "odoo-bench.log")
     with contextlib.suppress(FileNotFoundError):
         os.remove(logfile)
-    confs = {}
-    for dbname, modules in (BENCH_BASE_DB, BENCH_DB):
-        confs[dbname] = write_config(pg, f"odoo-{dbname}", 0, logfile, dbname)
-        bench_database(pg, confs[dbname], dbname, modules, logfile)
-        # Earlier runs, rolled back, left dead rows and swollen indexes behind (the
-        # 100,000 customers of a search benchmark): both databases start compact,
-        # with fresh statistics, so that PostgreSQL works alike in both.
-        with contextlib.closing(pg.connect(dbname)) as conn, conn.cursor() as cr:
-            cr.execute("VACUUM FULL ANALYZE")
+    # Each pair of databases is built only for the benchmarks that use it: the
+    # Point of Sale is not installed for --only accrual, nor account's pair for
+    # --only pos_sync.
+    pairs = []
+    if any(name not in pos_benchmarks for name in selected):
+        pairs.append((("--db", "--baseline-db"), BENCH_DB, BENCH_BASE_DB))
+    if any(name in pos_benchmarks for name in selected):
+        pairs.append(
+            (("--pos-db", "--pos-baseline-db"), BENCH_POS_DB, BENCH_POS_BASE_DB)
+        )
+    confs, db_args = {}, []
+    for options, ours, base in pairs:
+        for dbname, modules in (base, ours):
+            confs[dbname] = write_config(pg, f"odoo-{dbname}", 0, logfile, dbname)
+            bench_database(pg, confs[dbname], dbname, modules, logfile)
+            # Earlier runs, rolled back, left dead rows and swollen indexes behind
+            # (the 100,000 customers of a search benchmark): both databases start
+            # compact, with fresh statistics, so that PostgreSQL works alike in both.
+            with contextlib.closing(pg.connect(dbname)) as conn, conn.cursor() as cr:
+                cr.execute("VACUUM FULL ANALYZE")
+        db_args += [options[0], ours[0], options[1], base[0]]
     say(
         f"bench: {size} size; each benchmark builds its data in a transaction that "
-        "is rolled back; the accrual and the redeem run in both databases turn "
-        "about. Timings depend on the machine and on what else runs on it "
-        f"(Odoo log: {logfile})"
+        "is rolled back; the accrual, the redeem and the Point of Sale ones run in "
+        "both databases turn about. Timings depend on the machine and on what else "
+        f"runs on it (Odoo log: {logfile})"
     )
     output = os.path.join(STATE, "bench.json")
     with contextlib.suppress(FileNotFoundError):
         os.remove(output)
-    dbname = BENCH_DB[0]
     cmd = [
         sys.executable,
         "-m",
         "tests.benchmarks",
-        "--db",
-        dbname,
         "--config",
-        confs[dbname],
-        "--baseline-db",
-        BENCH_BASE_DB[0],
+        confs[pairs[0][1][0]],
+        *db_args,
         "--size",
         size,
         "--output",

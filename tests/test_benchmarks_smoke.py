@@ -4,7 +4,16 @@ measure what they claim to."""
 from odoo.tests import TransactionCase
 from odoo.tools import SQL
 
-from .benchmarks import accrual, balance, expiry, redeem, search
+from .benchmarks import (
+    accrual,
+    balance,
+    expiry,
+    pos_close,
+    pos_session_start,
+    pos_sync,
+    redeem,
+    search,
+)
 
 
 class TestBenchmarksSmoke(TransactionCase):
@@ -102,3 +111,65 @@ class TestBenchmarksSmoke(TransactionCase):
         self.assertEqual(result["expected_liability"], 500.0)
         self.assertEqual(result["balance_mismatches"], 0)
         self.assertGreater(result["pay_seconds"], 0)
+
+    def test_pos_sync(self):
+        """The POS sync benchmark syncs its paid orders through sync_from_ui: each
+        earns once what its cash share is worth, each points payment redeems
+        1,000 points once, balances stay the SUM of the ledger, and orders sent
+        again write nothing."""
+        result = pos_sync.run(self.env, 6)
+        self.assertEqual(result["orders"], 6)
+        self.assertEqual(result["synced"], 6)
+        self.assertEqual(result["paid"], 6)
+        self.assertTrue(result["loyalty_points"])
+        self.assertEqual(result["earned_orders"], 6)
+        self.assertEqual(result["wrong_earns"], 0)
+        self.assertGreater(result["points"], 0)
+        self.assertEqual(result["points"], result["expected_points"])
+        self.assertEqual(result["points_payments"], 3)
+        self.assertEqual(result["expected_points_payments"], 3)
+        self.assertEqual(result["redeemed_payments"], 3)
+        self.assertEqual(result["wrong_redemptions"], 0)
+        self.assertEqual(result["redeemed_points"], 3000)
+        self.assertEqual(result["expected_redeemed_points"], 3000)
+        self.assertEqual(result["balance_mismatches"], 0)
+        self.assertEqual(result["replay_new_entries"], 0)
+        self.assertEqual(result["orders_after_replay"], 6)
+        self.assertGreater(result["seconds"], 0)
+        self.assertGreater(result["queries_per_order"], 0)
+
+    def test_pos_session_start(self):
+        """The POS session start benchmark loads the till's data as its cashier:
+        the customers it loads come with their available points, those of their
+        ledger, and the ledger itself is not loaded."""
+        result = pos_session_start.run(self.env, 200, reads=2)
+        self.assertEqual(result["reads"], 2)
+        self.assertGreater(result["customers_loaded"], 0)
+        self.assertEqual(result["customers_with_points"], result["customers_loaded"])
+        self.assertEqual(result["points_mismatches"], 0)
+        self.assertFalse(result["ledger_loaded"])
+        self.assertGreater(result["median_ms"], 0)
+        self.assertGreater(result["response_bytes"], 0)
+
+    def test_pos_close(self):
+        """The POS close benchmark closes its session (twice, each rolled back):
+        the orders are done, each points payment is booked once against the
+        liability and none is left to the nightly books, and the close writes
+        nothing in the ledger."""
+        result = pos_close.run(self.env, 6, closes=2)
+        self.assertEqual(result["closes"], 2)
+        self.assertTrue(result["closed"])
+        self.assertEqual(result["orders_done"], 6)
+        self.assertEqual(result["share_payments"], 3)
+        self.assertEqual(result["share_payments_booked"], 3)
+        self.assertEqual(result["share_amount"], 30.0)
+        self.assertEqual(result["liability_debited"], 30.0)
+        self.assertEqual(result["left_to_nightly_books"], 0)
+        self.assertTrue(result["ledger_unchanged"])
+        self.assertEqual(result["balance_mismatches"], 0)
+        self.assertGreater(result["median_seconds"], 0)
+        # The close was rolled back: the session is open again.
+        session = self.env["pos.session"].search(
+            [("config_id.name", "=", "Benchmark till")], order="id desc", limit=1
+        )
+        self.assertEqual(session.state, "opened")

@@ -1,12 +1,16 @@
 """Run the benchmarks in a database, or print the report of a run.
 
-    python -m tests.benchmarks --db DB --config ODOO_CONF [--baseline-db BASE_DB]
+    python -m tests.benchmarks --config ODOO_CONF [--db DB [--baseline-db BASE_DB]]
+                               [--pos-db POS_DB [--pos-baseline-db POS_BASE_DB]]
                                [--size full|small] [--only NAME ...] --output RESULTS
     python -m tests.benchmarks --report RESULTS
 
-With ``--baseline-db`` (a database without loyalty_points), the benchmarks that define
-``interleaved`` (accrual, redeem) run the same work in both databases turn about,
-invoice by invoice, in this one process,
+The Point of Sale benchmarks (``POS_BENCHMARKS``) run in ``--pos-db`` (Point of Sale
+and loyalty_points_pos), the others in ``--db`` (loyalty_points). With a baseline
+database (``--baseline-db``: without loyalty_points; ``--pos-baseline-db``: the Point
+of Sale without any loyalty addon), the benchmarks that define ``interleaved``
+(accrual, redeem, and the Point of Sale ones) run the same work in both databases
+turn about, invoice by invoice or order by order, in this one process,
 so that the load of the machine weighs on both alike. Each benchmark runs in its own
 transaction, rolled back at its end: the databases are left as they were and can be
 reused. ``./dev bench`` calls both forms.
@@ -19,7 +23,7 @@ import json
 import sys
 import time
 
-from . import BENCHMARKS
+from . import BENCHMARKS, POS_BENCHMARKS
 from .report import report_lines
 
 
@@ -43,17 +47,35 @@ def run_benchmarks(args):
     import odoo
     from odoo.modules.registry import Registry
 
-    odoo.tools.config.parse_config(["-c", args.config, "-d", args.db])
-    registry = Registry(args.db)
-    baseline_registry = Registry(args.baseline_db) if args.baseline_db else None
+    odoo.tools.config.parse_config(["-c", args.config, "-d", args.db or args.pos_db])
+    registries = {}
+
+    def registry_of(dbname):
+        """The registry of ``dbname``, loaded once, when a benchmark needs it."""
+        if dbname and dbname not in registries:
+            registries[dbname] = Registry(dbname)
+        return registries.get(dbname)
+
     results, baseline = {}, {}
     for name in args.only or BENCHMARKS:
         module = importlib.import_module(f"{__package__}.{name}")
         size = module.SIZES[args.size]
-        where = f"'{args.db}'"
+        dbname, baseline_db = (
+            (args.pos_db, args.pos_baseline_db)
+            if name in POS_BENCHMARKS
+            else (args.db, args.baseline_db)
+        )
+        if not dbname:
+            sys.exit(
+                f"bench: {name} needs "
+                f"{'--pos-db' if name in POS_BENCHMARKS else '--db'}"
+            )
+        registry = registry_of(dbname)
+        baseline_registry = registry_of(baseline_db)
+        where = f"'{dbname}'"
         turn_about = baseline_registry and hasattr(module, "interleaved")
         if turn_about:
-            where += f" and '{args.baseline_db}' turn about"
+            where += f" and '{baseline_db}' turn about"
         print(f"bench: {name} at size {size} in {where}...", flush=True)
         started = time.monotonic()
         with _environment(registry) as env:
@@ -83,6 +105,12 @@ def main(argv):
     parser.add_argument("--db", help="a database with loyalty_points")
     parser.add_argument("--config", help="Odoo's configuration file")
     parser.add_argument("--baseline-db", help="the same without loyalty_points")
+    parser.add_argument(
+        "--pos-db", help="a database with point_of_sale and loyalty_points_pos"
+    )
+    parser.add_argument(
+        "--pos-baseline-db", help="one with point_of_sale and no loyalty addon"
+    )
     parser.add_argument("--size", choices=("full", "small"), default="full")
     parser.add_argument("--only", nargs="*", choices=BENCHMARKS)
     parser.add_argument("--output", help="where to write the results (JSON)")
@@ -93,8 +121,10 @@ def main(argv):
             for line in report_lines(json.load(handle)):
                 print(line)
         return 0
-    if not (args.db and args.config and args.output):
-        parser.error("--db, --config and --output are needed to run benchmarks")
+    if not ((args.db or args.pos_db) and args.config and args.output):
+        parser.error(
+            "--db or --pos-db, --config and --output are needed to run benchmarks"
+        )
     return run_benchmarks(args)
 
 

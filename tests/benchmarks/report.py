@@ -1,6 +1,15 @@
 """One line per measurement, with the baseline, the ratio and the issue's target."""
 
-from . import accrual, balance, expiry, redeem, search
+from . import (
+    accrual,
+    balance,
+    expiry,
+    pos_close,
+    pos_session_start,
+    pos_sync,
+    redeem,
+    search,
+)
 
 
 def _verdict(ok, small):
@@ -13,15 +22,13 @@ def _ratio(ours, base):
     return f"{ours / base:.3f}x" if base else "n/a"
 
 
-def _accrual_cpu_line(ours, base, name="accrual"):
+def _accrual_cpu_line(ours, base, name="accrual", key="invoice_ms", item="invoice"):
     """What a loaded machine blurs less: the median of the per-invoice ratios (the
     invoices ran turn about) and the CPU that Odoo and PostgreSQL used."""
-    pairs = sorted(
-        o / b for o, b in zip(ours["invoice_ms"], base["invoice_ms"], strict=True) if b
-    )
+    pairs = sorted(o / b for o, b in zip(ours[key], base[key], strict=True) if b)
     median = pairs[len(pairs) // 2] if pairs else 0.0
     line = (
-        f"{name}: median per-invoice ratio {median:.3f}x; "
+        f"{name}: median per-{item} ratio {median:.3f}x; "
         f"Odoo CPU {ours['odoo_cpu_seconds']:.1f} s "
         f"(baseline {base['odoo_cpu_seconds']:.1f} s, "
         f"{_ratio(ours['odoo_cpu_seconds'], base['odoo_cpu_seconds'])})"
@@ -112,6 +119,164 @@ def report_lines(run):
         )
     if "redeem" in results:
         lines += _redeem_lines(results["redeem"], baseline.get("redeem"), small)
+    if "pos_sync" in results:
+        lines += _pos_sync_lines(results["pos_sync"], baseline.get("pos_sync"), small)
+    if "pos_session_start" in results:
+        lines += _pos_session_start_lines(
+            results["pos_session_start"], baseline.get("pos_session_start"), small
+        )
+    if "pos_close" in results:
+        lines += _pos_close_lines(
+            results["pos_close"], baseline.get("pos_close"), small
+        )
+    return lines
+
+
+def _ratio_line(name, what, ours, base, unit, target, small):
+    """``name: what ours unit baseline base unit ratio (target; verdict)``."""
+    if not base:
+        return f"{name}: {what} {ours:.3f} {unit} (no baseline)"
+    ratio = ours / base
+    return (
+        f"{name}: {what} {ours:.3f} {unit} baseline {base:.3f} {unit} "
+        f"ratio {ratio:.3f}x (target <= {target:.2f}x; "
+        f"{_verdict(ratio <= target, small)})"
+    )
+
+
+def _pos_sync_lines(ours, base, small):
+    lines = [
+        _ratio_line(
+            "pos_sync",
+            f"{ours['orders']} orders synced in",
+            ours["seconds"],
+            base and base["seconds"],
+            "s",
+            pos_sync.TARGET_RATIO,
+            small,
+        )
+    ]
+    queries = f"queries per order {ours['queries_per_order']:.1f}"
+    if base:
+        queries += f" (baseline {base['queries_per_order']:.1f})"
+    lines.append(
+        f"pos_sync: {queries}; {ours['paid']} of {ours['orders']} paid; "
+        f"{ours.get('earned_orders', 0)} orders earned once "
+        f"({ours.get('wrong_earns', 0)} more than once), "
+        f"{ours.get('points', 0):.0f} points "
+        f"(expected {ours.get('expected_points', 0):.0f}); "
+        f"{ours.get('redeemed_payments', 0)} of "
+        f"{ours.get('points_payments', 0)} points payments redeemed once "
+        f"({ours.get('wrong_redemptions', 0)} wrong), "
+        f"{ours.get('redeemed_points', 0):.0f} points "
+        f"(expected {ours.get('expected_redeemed_points', 0):.0f}); "
+        f"{ours.get('balance_mismatches', 0)} balances off their ledger; "
+        f"{ours.get('replayed', 0)} orders sent again wrote "
+        f"{ours.get('replay_new_entries', 0)} entries"
+    )
+    if base:
+        lines.append(
+            _accrual_cpu_line(ours, base, "pos_sync", key="order_ms", item="order")
+        )
+    return lines
+
+
+def _pos_session_start_lines(ours, base, small):
+    lines = [
+        _ratio_line(
+            "pos_session_start",
+            f"{ours['customers']} customers, median load of {ours['reads']}",
+            ours["median_ms"],
+            base and base["median_ms"],
+            "ms",
+            pos_session_start.TARGET_RATIO,
+            small,
+        )
+    ]
+    detail = (
+        f"pos_session_start: {ours['partners_loaded']} partners loaded "
+        f"({ours['customers_loaded']} of the benchmark's customers, "
+        f"{ours.get('customers_with_points', 0)} with points, "
+        f"{ours.get('points_mismatches', 0)} off their ledger; ledger "
+        f"{'LOADED' if ours.get('ledger_loaded') else 'not loaded'}), "
+        f"response {ours['response_bytes'] / 1024:.0f} KiB"
+    )
+    if base:
+        detail += (
+            f" (baseline {base['partners_loaded']} partners, "
+            f"{base['response_bytes'] / 1024:.0f} KiB); min "
+            f"{ours['min_ms']:.1f} ms (baseline {base['min_ms']:.1f} ms)"
+        )
+        detail += (
+            "; median per-load ratio "
+            f"{_median_pair_ratio(ours['load_ms'], base['load_ms']):.3f}x"
+        )
+    lines.append(detail)
+    if base:
+        lines.append(
+            _cpu_line("pos_session_start", ours, base, "odoo_cpu_ms", "pg_cpu_ms", "ms")
+        )
+    return lines
+
+
+def _cpu_line(name, ours, base, odoo_key, pg_key, unit):
+    """The medians of the CPU that Odoo and PostgreSQL used, and the queries."""
+    line = (
+        f"{name}: median Odoo CPU {ours[odoo_key]:.1f} {unit} "
+        f"(baseline {base[odoo_key]:.1f} {unit}, "
+        f"{_ratio(ours[odoo_key], base[odoo_key])})"
+    )
+    if ours.get(pg_key) is not None and base.get(pg_key):
+        line += (
+            f", PostgreSQL CPU {ours[pg_key]:.1f} {unit} "
+            f"(baseline {base[pg_key]:.1f} {unit}, "
+            f"{_ratio(ours[pg_key], base[pg_key])})"
+        )
+    return line + f"; queries {ours['queries']:.0f} (baseline {base['queries']:.0f})"
+
+
+def _median_pair_ratio(ours, base):
+    pairs = sorted(o / b for o, b in zip(ours, base, strict=True) if b)
+    return pairs[len(pairs) // 2] if pairs else 0.0
+
+
+def _pos_close_lines(ours, base, small):
+    lines = [
+        _ratio_line(
+            "pos_close",
+            f"session of {ours['orders']} orders, median close of {ours['closes']}",
+            ours["median_seconds"],
+            base and base["median_seconds"],
+            "s",
+            pos_close.TARGET_RATIO,
+            small,
+        )
+    ]
+    detail = (
+        f"pos_close: {'closed' if ours.get('closed') else 'NOT CLOSED'}, "
+        f"{ours.get('orders_done', 0)} orders done; "
+        f"{ours.get('share_payments_booked', 0)} payments booked for "
+        f"{ours.get('share_payments', 0)} points payments, the liability debited "
+        f"{ours.get('liability_debited', 0):.2f} "
+        f"(expected {ours.get('share_amount', 0):.2f}), "
+        f"{ours.get('left_to_nightly_books', 0)} left to the nightly books; "
+        f"ledger {'unchanged' if ours.get('ledger_unchanged') else 'CHANGED'} "
+        "by the close"
+    )
+    if base:
+        detail += (
+            f" (baseline {'closed' if base.get('closed') else 'NOT CLOSED'}, "
+            f"{base.get('share_payments_booked', 0)} payments booked); "
+            "median per-close ratio "
+            f"{_median_pair_ratio(ours['close_seconds'], base['close_seconds']):.3f}x"
+        )
+    lines.append(detail)
+    if base:
+        lines.append(
+            _cpu_line(
+                "pos_close", ours, base, "odoo_cpu_seconds", "pg_cpu_seconds", "s"
+            )
+        )
     return lines
 
 
