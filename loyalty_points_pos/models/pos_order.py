@@ -109,8 +109,20 @@ class PosOrder(models.Model):
         pos_order = self.browse(order_id)
         if pos_order.state in PAID:
             strict = uuid in (self.env.context.get("loyalty_points_strict_uuids") or ())
+            if not existing_order:
+                # Created by this sync: no entry can name it yet, so the
+                # lookups of what it already earned and redeemed are skipped.
+                pos_order = pos_order.with_context(
+                    loyalty_points_new_order_ids=pos_order.ids
+                )
             pos_order._loyalty_points_pos_sync(strict=strict)
         return order_id
+
+    def _loyalty_points_is_new(self):
+        """Whether this order was created by the sync running now (and so has no
+        ledger entries yet)."""
+        self.ensure_one()
+        return self.id in self.env.context.get("loyalty_points_new_order_ids", ())
 
     def _loyalty_points_pos_sync(self, strict=False):
         """Write what the paid orders' points miss, in the order's own transaction:
@@ -160,6 +172,8 @@ class PosOrder(models.Model):
         self.ensure_one()
         # sudo: the order's own entries, read whatever the user's rights.
         Entry = self.env["loyalty.points.entry"].sudo()
+        if self._loyalty_points_is_new():
+            return Entry
         rows = Entry._accrual_rows("pos_order_id", self.ids, SQL("e.id"))
         return Entry.browse(row[0] for row in rows).filtered(
             lambda e: e.program_id == program
@@ -280,7 +294,11 @@ class PosOrder(models.Model):
             )
         # sudo: which payments already took their points, whatever the rights.
         Entry = self.env["loyalty.points.entry"].sudo()
-        done = Entry.search([("pos_payment_id", "in", payments.ids)]).pos_payment_id
+        done = (
+            Entry.browse()
+            if self._loyalty_points_is_new()
+            else Entry.search([("pos_payment_id", "in", payments.ids)])
+        ).pos_payment_id
         todo = payments - done
         if not todo:
             return

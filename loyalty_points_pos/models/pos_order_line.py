@@ -45,8 +45,10 @@ class PosOrderLine(models.Model):
         order.ensure_one()
         # sudo: which lines already have their entry, whatever the user's rights.
         Entry = self.env["loyalty.points.entry"].sudo()
-        done = Entry.search(
-            [("pos_order_line_id", "in", (given | returned).ids)]
+        done = (
+            Entry.browse()
+            if order._loyalty_points_is_new()
+            else Entry.search([("pos_order_line_id", "in", (given | returned).ids)])
         ).pos_order_line_id
         for line in given - returned - done:
             line._loyalty_points_pos_redeem_reward(program, strict)

@@ -10,6 +10,8 @@ class PosPaymentMethod(models.Model):
     loyalty_points_redeem = fields.Boolean(
         string="Pays With Loyalty Points",
         related="journal_id.loyalty_points_journal",
+        # Stored: every sync reads it of each payment, without loading journals.
+        store=True,
         help="This method pays with the customer's loyalty points: the company's "
         "Loyalty Points method, on its points journal.",
     )

@@ -2,19 +2,51 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import api, models
 
+# What the till shows of each partner, computed without the ledger.
+POS_FIELDS = ("loyalty_points_available", "loyalty_points_value")
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
     @api.model
     def _load_pos_data_fields(self, config_id):
-        # Computed for the whole list in one query (loyalty_points_available is
-        # the one rule of what can be spent); the ledger is never loaded.
-        return [
-            *super()._load_pos_data_fields(config_id),
-            "loyalty_points_available",
-            "loyalty_points_value",
-        ]
+        fields = super()._load_pos_data_fields(config_id)
+        if self.env.context.get("loyalty_points_pos_bulk"):
+            return fields  # filled by _load_pos_data, see there
+        return [*fields, *POS_FIELDS]
+
+    def _load_pos_data(self, data):
+        """The session's partners with their available points and worth, read in
+        one query over the balances (the one rule of what can be spent) rather
+        than through the fields' compute: a session start loads many partners,
+        and the ledger is never loaded."""
+        result = super(
+            ResPartner, self.with_context(loyalty_points_pos_bulk=True)
+        )._load_pos_data(data)
+        records = result["data"]
+        result["fields"] = [*result["fields"], *POS_FIELDS]
+        config = self.env["pos.config"].browse(data["pos.config"]["data"][0]["id"])
+        # sudo: cashiers have no right on programs; they read only these figures.
+        program = (
+            self.env["loyalty.points.program"]
+            .sudo()
+            ._program_for_company(config.company_id)
+        )
+        partners = self.browse(record["id"] for record in records)
+        amounts = partners._loyalty_points_amounts(program) if program else {}
+        commercial = {
+            partner.id: partner.commercial_partner_id.id for partner in partners
+        }
+        for record in records:
+            available = amounts.get(
+                commercial.get(record["id"], record["id"]), (0.0, 0.0, 0.0)
+            )[2]
+            record["loyalty_points_available"] = available
+            record["loyalty_points_value"] = (
+                max(available, 0.0) * program.point_value if program else 0.0
+            )
+        return result
 
     def loyalty_points_pos_balance(self, config_id):
         """What the till shows for the selected customer, read now: the program's

@@ -307,3 +307,43 @@ class TestPosPoints(LoyaltyPointsPosCommon):
                     "points": 5,
                 }
             )
+
+    def test_session_start_loads_available_points(self):
+        """The partners a session loads come with the one spendable rule's figures
+        (pending points left out, a contact showing its company's points), read
+        for the whole list at once as the cashier; the ledger is not loaded."""
+        cashier = new_test_user(
+            self.env,
+            "lp_pos_cashier_load",
+            groups="base.group_user,point_of_sale.group_pos_user",
+            company_id=self.company.id,
+        )
+        self._grant(700)
+        self.Entry._write_entries(
+            [
+                {
+                    "partner_id": self.customer.id,
+                    "program_id": self.program.id,
+                    "kind": "adjust",
+                    "points": 300,
+                    "reason": "Pending",
+                    "available_date": "2999-01-01 00:00:00",
+                }
+            ]
+        )
+        contact = self.env["res.partner"].create(
+            {"name": "Front desk", "parent_id": self.customer.id}
+        )
+        # The till loads the partners of the session's orders among others.
+        self._sync([(self.product, 1)], [(self.cash_pm1, 50)], customer=contact)
+        data = self.pos_session.with_user(cashier).load_data([])
+        partners = {p["id"]: p for p in data["res.partner"]["data"]}
+        self.assertIn("loyalty_points_available", data["res.partner"]["fields"])
+        self.assertNotIn("loyalty.points.entry", data)
+        for partner in (self.customer, contact):
+            self.assertEqual(partners[partner.id]["loyalty_points_available"], 800.0)
+            self.assertAlmostEqual(partners[partner.id]["loyalty_points_value"], 8.0)
+        self.assertEqual(
+            self.customer.loyalty_points_available,
+            partners[self.customer.id]["loyalty_points_available"],
+        )
