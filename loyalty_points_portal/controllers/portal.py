@@ -349,6 +349,10 @@ class LoyaltyPointsPortal(PortalAccount):
         journal: the register wizard's checks, the one redemption service on
         the ``portal`` channel, and the e-mail after a points payment."""
         company = invoice.company_id
+        # sudo: customers have no rights on payments; the wizard pays only this
+        # invoice (checked by the caller: the customer's own, payable), and the
+        # redemption service checks the points rules under the balance lock.
+        # The entries still record the customer as their user (sudo keeps it).
         wizard = (
             request.env["account.payment.register"]
             .sudo()

@@ -22,8 +22,10 @@ class ResPartner(models.Model):
         )
         if not program or program.state != "on":
             return program.browse()
-        partner = self.commercial_partner_id
-        if program.enrolled_only and not partner.sudo().loyalty_points_enrolled:
+        # sudo: whether the customer is enrolled decides what they see, whoever
+        # renders the page (a visitor with the invoice's access token included).
+        partner = self.commercial_partner_id.sudo()
+        if program.enrolled_only and not partner.loyalty_points_enrolled:
             return program.browse()
         return program
 
