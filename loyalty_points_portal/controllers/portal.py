@@ -36,16 +36,28 @@ class LoyaltyPointsPortal(PortalAccount):
         # Only when /my renders (no counters asked): the card has no counter,
         # so /my/counters never computes a balance for the other cards.
         if not counters:
-            partner = request.env.user.partner_id.commercial_partner_id
-            if partner._loyalty_points_portal_program():
-                summary = partner._loyalty_points_statement_values(lots=0)
-                values["loyalty_points_summary"] = summary
-                values["loyalty_points_card_text"] = _html(
-                    _("%(card_available)s points available, worth %(card_value)s"),
-                    card_available=summary["available_text"],
-                    card_value=summary["value_text"],
-                )
+            values.update(self._loyalty_points_card_values())
         return values
+
+    def _loyalty_points_card_values(self):
+        """The /my card: the available points and their worth, and only them
+        (one query), while the program is open to the customer."""
+        partner = request.env.user.partner_id.commercial_partner_id
+        program = partner._loyalty_points_portal_program()
+        if not program:
+            return {}
+        available = partner._loyalty_points_amounts(program)[partner.id][2]
+        value = max(available, 0.0) * program.point_value
+        return {
+            "loyalty_points_card": {
+                "available": available,
+                "text": _html(
+                    _("%(card_available)s points available, worth %(card_value)s"),
+                    card_available=format_points(request.env, available),
+                    card_value=format_amount(request.env, value, program.currency_id),
+                ),
+            }
+        }
 
     # ------------------------------------------------------------------ /my/points
     @http.route(
