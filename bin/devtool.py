@@ -577,7 +577,7 @@ BENCH_BASE_DB = (
 )
 BENCH_DB = (
     os.environ.get("LOYALTY_BENCH_DB", "loyalty_bench"),
-    ["account", "loyalty_points"],
+    ["account", "loyalty_points", "loyalty_points_portal"],
 )
 
 

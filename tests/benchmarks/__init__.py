@@ -6,4 +6,4 @@ gives the full and the small size. ``python -m tests.benchmarks`` runs them in a
 database and rolls everything back, so the database can be reused.
 """
 
-BENCHMARKS = ("accrual", "expiry", "balance", "search", "redeem")
+BENCHMARKS = ("accrual", "expiry", "balance", "search", "redeem", "portal")

@@ -1,6 +1,6 @@
 """One line per measurement, with the baseline, the ratio and the issue's target."""
 
-from . import accrual, balance, expiry, redeem, search
+from . import accrual, balance, expiry, portal, redeem, search
 
 
 def _verdict(ok, small):
@@ -112,7 +112,24 @@ def report_lines(run):
         )
     if "redeem" in results:
         lines += _redeem_lines(results["redeem"], baseline.get("redeem"), small)
+    if "portal" in results:
+        lines += _portal_lines(results["portal"], small)
     return lines
+
+
+def _portal_lines(ours, small):
+    points_ok = ours["points_median_ms"] <= portal.TARGET_MS
+    ratio = ours["home_median_ms"] / ours["home_without_card_median_ms"]
+    return [
+        f"portal: /my/points for {ours['entries']} entries median "
+        f"{ours['points_median_ms']:.1f} ms of {ours['requests']} "
+        f"(max {ours['points_max_ms']:.1f} ms; target <= {portal.TARGET_MS:.0f} ms; "
+        f"{_verdict(points_ok, small)}); {ours['history_rows']} history rows",
+        f"portal: /my with the card median {ours['home_median_ms']:.1f} ms, "
+        f"without {ours['home_without_card_median_ms']:.1f} ms, ratio {ratio:.3f}x "
+        f"(target <= {portal.TARGET_RATIO:.2f}x; "
+        f"{_verdict(ratio <= portal.TARGET_RATIO, small)})",
+    ]
 
 
 def _redeem_lines(ours, base, small):
