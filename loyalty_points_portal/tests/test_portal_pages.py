@@ -144,16 +144,24 @@ class TestPortalPages(PortalCommon):
             self.assertNotIn(reason, page)
 
     def test_spanish(self):
-        """A customer whose language is Spanish reads the page in Spanish."""
+        """A customer whose language is Spanish reads the page, and the
+        program's description, in Spanish."""
         self.env["res.lang"]._activate_lang("es_ES")
         self.env["ir.module.module"].search(
             [("name", "in", ("loyalty_points", "loyalty_points_portal"))]
         )._update_translations(["es_ES"], overwrite=True)
         self.portal_a.lang = "es_ES"
+        self.program.with_context(
+            lang="es_ES"
+        ).description = "<p>Gane 2 puntos por euro en cada centro.</p>"
         self.authenticate("lp_portal_a", "lp_portal_a")
         tree = self._page("/my/points")
         page = " ".join(tree.text_content().split())
         self.assertIn("Puntos disponibles", page)
+        self.assertIn(
+            "Gane 2 puntos por euro",
+            self._texts(tree, "o_loyalty_points_description")[0],
+        )
         self.assertIn("Ajuste", self._texts(tree, "o_loyalty_points_kind"))
         tree = self._page("/my")
         self.assertIn("puntos disponibles", " ".join(tree.text_content().split()))
