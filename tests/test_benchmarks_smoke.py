@@ -1,10 +1,10 @@
 """The benchmarks of ./dev bench, run at a tiny size: they build sane data and
 measure what they claim to."""
 
-from odoo.tests import TransactionCase
+from odoo.tests import HttpCase, TransactionCase
 from odoo.tools import SQL
 
-from .benchmarks import accrual, balance, expiry, redeem, search
+from .benchmarks import accrual, balance, expiry, portal, redeem, search
 
 
 class TestBenchmarksSmoke(TransactionCase):
@@ -102,3 +102,17 @@ class TestBenchmarksSmoke(TransactionCase):
         self.assertEqual(result["expected_liability"], 500.0)
         self.assertEqual(result["balance_mismatches"], 0)
         self.assertGreater(result["pay_seconds"], 0)
+
+
+class TestPortalBenchmarkSmoke(HttpCase):
+    test_tags = {"standard", "post_install"}
+    test_module = "loyalty_points_tests"
+
+    def test_portal(self):
+        """The portal benchmark serves /my/points and /my to the customer's portal
+        user, with the card and without it."""
+        result = portal.run(self.env, 200)
+        self.assertEqual(result["history_rows"], 20)
+        self.assertGreater(result["points_median_ms"], 0)
+        self.assertGreater(result["home_median_ms"], 0)
+        self.assertGreater(result["home_without_card_median_ms"], 0)
