@@ -577,7 +577,7 @@ BENCH_BASE_DB = (
 )
 BENCH_DB = (
     os.environ.get("LOYALTY_BENCH_DB", "loyalty_bench"),
-    ["account", "loyalty_points"],
+    ["account", "loyalty_points", "loyalty_points_portal"],
 )
 # The Point of Sale benchmarks' pair: Odoo's Point of Sale alone (no loyalty addon at
 # all), and with loyalty_points_pos. Installed only when one of them is run.

@@ -1,13 +1,14 @@
 """The benchmarks of ./dev bench, run at a tiny size: they build sane data and
 measure what they claim to."""
 
-from odoo.tests import TransactionCase
+from odoo.tests import HttpCase, TransactionCase
 from odoo.tools import SQL
 
 from .benchmarks import (
     accrual,
     balance,
     expiry,
+    portal,
     pos_close,
     pos_session_start,
     pos_sync,
@@ -173,3 +174,17 @@ class TestBenchmarksSmoke(TransactionCase):
             [("config_id.name", "=", "Benchmark till")], order="id desc", limit=1
         )
         self.assertEqual(session.state, "opened")
+
+
+class TestPortalBenchmarkSmoke(HttpCase):
+    test_tags = {"standard", "post_install"}
+    test_module = "loyalty_points_tests"
+
+    def test_portal(self):
+        """The portal benchmark serves /my/points and /my to the customer's portal
+        user, with the card and without it."""
+        result = portal.run(self.env, 200)
+        self.assertEqual(result["history_rows"], 20)
+        self.assertGreater(result["points_median_ms"], 0)
+        self.assertGreater(result["home_median_ms"], 0)
+        self.assertGreater(result["home_without_card_median_ms"], 0)

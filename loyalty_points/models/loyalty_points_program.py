@@ -22,6 +22,11 @@ class LoyaltyPointsProgram(models.Model):
     name = fields.Char(required=True, translate=True, tracking=True)
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
+    description = fields.Html(
+        string="Description for Clients",
+        translate=True,
+        help="What customers read about the program on their points page.",
+    )
     state = fields.Selection(
         [("off", "Off"), ("test", "Test"), ("on", "On")],
         string="Status",

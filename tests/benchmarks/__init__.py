@@ -9,4 +9,12 @@ Point of Sale installed.
 """
 
 POS_BENCHMARKS = ("pos_sync", "pos_session_start", "pos_close")
-BENCHMARKS = ("accrual", "expiry", "balance", "search", "redeem", *POS_BENCHMARKS)
+BENCHMARKS = (
+    "accrual",
+    "expiry",
+    "balance",
+    "search",
+    "redeem",
+    "portal",
+    *POS_BENCHMARKS,
+)

@@ -4,6 +4,7 @@ from . import (
     accrual,
     balance,
     expiry,
+    portal,
     pos_close,
     pos_session_start,
     pos_sync,
@@ -129,6 +130,8 @@ def report_lines(run):
         lines += _pos_close_lines(
             results["pos_close"], baseline.get("pos_close"), small
         )
+    if "portal" in results:
+        lines += _portal_lines(results["portal"], small)
     return lines
 
 
@@ -278,6 +281,21 @@ def _pos_close_lines(ours, base, small):
             )
         )
     return lines
+
+
+def _portal_lines(ours, small):
+    points_ok = ours["points_median_ms"] <= portal.TARGET_MS
+    ratio = ours["home_median_ms"] / ours["home_without_card_median_ms"]
+    return [
+        f"portal: /my/points for {ours['entries']} entries median "
+        f"{ours['points_median_ms']:.1f} ms of {ours['requests']} "
+        f"(max {ours['points_max_ms']:.1f} ms; target <= {portal.TARGET_MS:.0f} ms; "
+        f"{_verdict(points_ok, small)}); {ours['history_rows']} history rows",
+        f"portal: /my with the card median {ours['home_median_ms']:.1f} ms, "
+        f"without {ours['home_without_card_median_ms']:.1f} ms, ratio {ratio:.3f}x "
+        f"(target <= {portal.TARGET_RATIO:.2f}x; "
+        f"{_verdict(ratio <= portal.TARGET_RATIO, small)})",
+    ]
 
 
 def _redeem_lines(ours, base, small):
