@@ -9,11 +9,11 @@ method that identifies the customer, on a second bank journal, takes its place, 
 that both tills book the same shape of payments (the points journal is a bank
 journal and the points method identifies the customer). Every other order pays
 ``POINTS_AMOUNT`` through it and the rest in cash; the others are paid all in cash.
-Each order has a customer and two lines of services without taxes (no picking, no
-tax: the least work Odoo does for an order, so that what the addon adds weighs the
-most). The program earns 2 points per 1.00, on the cash share of an order paid
-partly with points (``points_paid_earning = "share"``), so that such an order both
-redeems and earns."""
+Each order is a salon's ticket: a customer, a service and a retail product (goods,
+so the order makes its picking), both with a 15% sales tax: the work Odoo does for
+a typical ticket. The program earns 2 points per 1.00 untaxed, on the cash share of
+an order paid partly with points (``points_paid_earning = "share"``), so that such
+an order both redeems and earns."""
 
 import json
 import os
@@ -26,6 +26,7 @@ from odoo.tools import SQL, json_default
 from .common import ensure_program, insert_entries, insert_partners, reserve_ids
 
 POINTS_AMOUNT = 10.0
+TAX_PERCENT = 15.0
 POINTS_EVERY = 2
 CUSTOMER_PREFIX = "Benchmark POS customer "
 
@@ -172,16 +173,27 @@ class Till:
                 }
             )
         )
+        # A salon's ticket: a service and a retail product (goods: the order
+        # makes a picking), both with the sales tax.
+        self.tax = env["account.tax"].create(
+            {
+                "name": "Benchmark VAT 15%",
+                "amount": TAX_PERCENT,
+                "amount_type": "percent",
+                "type_tax_use": "sale",
+                "company_id": company.id,
+            }
+        )
         self.products = env["product.product"].create(
             [
                 {
-                    "name": f"Benchmark POS service {letter}",
-                    "type": "service",
+                    "name": f"Benchmark POS {kind} {letter}",
+                    "type": kind,
                     "list_price": 10.0,
                     "available_in_pos": True,
-                    "taxes_id": [Command.clear()],
+                    "taxes_id": [Command.set(self.tax.ids)],
                 }
-                for letter in "AB"
+                for letter, kind in (("A", "service"), ("B", "consu"))
             ]
         )
         # Its own cash method and journal, as Odoo gives each new till.
@@ -242,8 +254,16 @@ class Till:
         return ((1 + index % 3, 10.0 + index % 90), (1, 25.0))
 
     @classmethod
-    def total_of(cls, index):
+    def untaxed_of(cls, index):
         return sum(qty * price for qty, price in cls.lines_of(index))
+
+    @classmethod
+    def total_of(cls, index):
+        """The order's total, tax included."""
+        return sum(
+            round(qty * price * (1 + TAX_PERCENT / 100), 2)
+            for qty, price in cls.lines_of(index)
+        )
 
     @staticmethod
     def share_of(index):
@@ -270,8 +290,10 @@ class Till:
                     "price_unit": price,
                     "discount": 0.0,
                     "price_subtotal": qty * price,
-                    "price_subtotal_incl": qty * price,
-                    "tax_ids": [Command.set([])],
+                    "price_subtotal_incl": round(
+                        qty * price * (1 + TAX_PERCENT / 100), 2
+                    ),
+                    "tax_ids": [Command.set(self.tax.ids)],
                     "pack_lot_ids": [],
                     "full_product_name": product.name,
                 }
@@ -297,7 +319,7 @@ class Till:
             "date_order": now,
             "amount_paid": total,
             "amount_return": 0.0,
-            "amount_tax": 0.0,
+            "amount_tax": round(total - self.untaxed_of(index), 2),
             "amount_total": total,
             "to_invoice": False,
             "last_order_preparation_change": "{}",
@@ -346,9 +368,14 @@ class Till:
 
     # ------------------------------------------------------------------ checks
     def expected_points(self, indexes):
-        """What the orders ``indexes`` earn: 2 points per 1.00 of their cash."""
+        """What the orders ``indexes`` earn: 2 points per 1.00 of their untaxed
+        amount, on the share paid in cash."""
         return sum(
-            self.program._round_points(2.0 * (self.total_of(i) - self.share_of(i)))
+            self.program._round_points(
+                2.0
+                * self.untaxed_of(i)
+                * ((self.total_of(i) - self.share_of(i)) / self.total_of(i))
+            )
             for i in indexes
         )
 
