@@ -221,6 +221,8 @@ class PosOrder(models.Model):
         """``amount`` (the order's currency) in the program's currency, at the
         order's date."""
         self.ensure_one()
+        if self.currency_id == program.currency_id:
+            return amount  # no rate to read: a till sells in the program's currency
         return self.currency_id._convert(
             amount, program.currency_id, self.company_id, self.date_order.date()
         )
