@@ -405,41 +405,58 @@ class LoyaltyPointsEntry(models.Model):
         )
 
     @api.model
-    def _accrual_rows(self, column, ids, columns, group_by_document=False):
+    def _accrual_rows(
+        self, column, ids, columns, group_by_document=False, reversals_elsewhere=False
+    ):
         """Rows of ``columns`` (SQL over the entry ``e``, the entry ``r`` it
         reverses, and ``src.document_id``) of the entries that the earning of the
         tickets ``ids`` wrote, for any kind of ticket: ``column`` is the entries'
         field that names it (``move_id``, ``pos_order_id``). They are its
         ``earn`` entries and the reversals that follow them (``_accrual_sql``),
-        whether a reversal names the ticket or the document that changed it (a
-        refund), never the redemptions (points payments, rewards) that also name
-        the ticket, nor what gives those back. Ordered by entry, or grouped by
-        ticket (``src.document_id``). In SQL: every payment of a ticket asks it."""
+        never the redemptions (points payments, rewards) that also name the
+        ticket, nor what gives those back. A reversal names the ticket (an
+        invoice's credit note reverses the invoice's earning in its name) or,
+        with ``reversals_elsewhere``, may name the document that changed it (a
+        Point of Sale refund): then the reversals of the ticket's entries are
+        looked up too. Ordered by entry, or grouped by ticket
+        (``src.document_id``). In SQL: every payment of a ticket asks it."""
         field = self._fields[column]
         assert field.type == "many2one" and field.store, column
         self.flush_model()
-        source = SQL.identifier("s", column)
-        reversed_source = SQL.identifier("d", column)
+        ids = list(ids)
+        if reversals_elsewhere:
+            entries = SQL(
+                """(SELECT s.id, %(source)s AS document_id
+                      FROM loyalty_points_entry s
+                     WHERE %(source)s = ANY(%(ids)s)
+                    UNION
+                    SELECT s.id, %(reversed_source)s
+                      FROM loyalty_points_entry s
+                      JOIN loyalty_points_entry d ON d.id = s.reversed_entry_id
+                     WHERE %(reversed_source)s = ANY(%(ids)s)) src
+                   JOIN loyalty_points_entry e ON e.id = src.id""",
+                source=SQL.identifier("s", column),
+                reversed_source=SQL.identifier("d", column),
+                ids=ids,
+            )
+            where = SQL("TRUE")
+        else:
+            entries = SQL(
+                """loyalty_points_entry e
+                   CROSS JOIN LATERAL (SELECT %s AS document_id) src""",
+                SQL.identifier("e", column),
+            )
+            where = SQL("%s = ANY(%s)", SQL.identifier("e", column), ids)
         return self.env.execute_query(
             SQL(
                 """SELECT %(columns)s
-                     FROM (SELECT s.id, %(source)s AS document_id
-                             FROM loyalty_points_entry s
-                            WHERE %(source)s = ANY(%(ids)s)
-                           UNION
-                           SELECT s.id, %(reversed_source)s
-                             FROM loyalty_points_entry s
-                             JOIN loyalty_points_entry d
-                               ON d.id = s.reversed_entry_id
-                            WHERE %(reversed_source)s = ANY(%(ids)s)) src
-                     JOIN loyalty_points_entry e ON e.id = src.id
+                     FROM %(entries)s
                      LEFT JOIN loyalty_points_entry r ON r.id = e.reversed_entry_id
-                    WHERE %(accrual)s
+                    WHERE %(where)s AND %(accrual)s
                     %(tail)s""",
                 columns=columns,
-                source=source,
-                reversed_source=reversed_source,
-                ids=list(ids),
+                entries=entries,
+                where=where,
                 accrual=self._accrual_sql(),
                 tail=SQL("GROUP BY src.document_id")
                 if group_by_document

@@ -174,7 +174,9 @@ class PosOrder(models.Model):
         Entry = self.env["loyalty.points.entry"].sudo()
         if self._loyalty_points_is_new():
             return Entry
-        rows = Entry._accrual_rows("pos_order_id", self.ids, SQL("e.id"))
+        rows = Entry._accrual_rows(
+            "pos_order_id", self.ids, SQL("e.id"), reversals_elsewhere=True
+        )
         return Entry.browse(row[0] for row in rows).filtered(
             lambda e: e.program_id == program
         )
