@@ -25,6 +25,9 @@ class LoyaltyPointsProgram(models.Model):
     description = fields.Html(
         string="Description for Clients",
         translate=True,
+        # Read by the portal page only, not with every program an invoice or a
+        # till reads.
+        prefetch=False,
         help="What customers read about the program on their points page.",
     )
     state = fields.Selection(
