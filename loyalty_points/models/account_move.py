@@ -445,18 +445,9 @@ class AccountMove(models.Model):
         points = reward.points_cost
         Entry = self.env["loyalty.points.entry"]
         Entry._lock_balances(program, partner)
-        if not partner._loyalty_points_has_balance(program, points):
-            available = max(partner._loyalty_points_spendable(program), 0.0)
-            raise UserError(
-                _(
-                    "%(partner)s has %(available)s points available; the reward "
-                    "%(reward)s needs %(points)s points.",
-                    partner=partner.display_name,
-                    available=format_points(self.env, available),
-                    reward=reward.name,
-                    points=format_points(self.env, points),
-                )
-            )
+        short = reward._loyalty_points_short_message(program, partner, points)
+        if short:
+            raise UserError(short)
         before = self.invoice_line_ids
         self.write(
             {

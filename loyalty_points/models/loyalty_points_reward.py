@@ -3,6 +3,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..tools import format_points
+
 
 class LoyaltyPointsReward(models.Model):
     """A reward of the catalogue: what a customer gets for a fixed number of
@@ -69,3 +71,20 @@ class LoyaltyPointsReward(models.Model):
                     reward=lines.loyalty_points_reward_id.name,
                 )
             )
+
+    def _loyalty_points_short_message(self, program, partner, points):
+        """Why ``partner`` cannot have ``points`` points of this reward now (under
+        their balance lock), or False: the one rule of what can be spent, and
+        the one message, for rewards on invoices and at the counter."""
+        self.ensure_one()
+        if partner._loyalty_points_has_balance(program, points):
+            return False
+        available = max(partner._loyalty_points_spendable(program), 0.0)
+        return _(
+            "%(partner)s has %(available)s points available; the reward "
+            "%(reward)s needs %(points)s points.",
+            partner=partner.display_name,
+            available=format_points(self.env, available),
+            reward=self.name,
+            points=format_points(self.env, points),
+        )

@@ -272,34 +272,58 @@ class ResPartner(models.Model):
         """[(expiry date, points)] of the customer's next ``limit`` expiry dates,
         soonest first: what is left of the lots that expire on each day, from
         today on. One query."""
+        return self._loyalty_points_lots_by_date(
+            program,
+            SQL("e.expiry_date >= %s", fields.Date.context_today(self)),
+            "expiry_date",
+            limit,
+        )
+
+    def _loyalty_points_pending_lots(self, program, limit=None):
+        """[(available datetime, points)] of the customer's points not yet
+        available in ``program``, soonest first: what is left of each lot still
+        in its pending period, summed per moment. One query."""
+        return self._loyalty_points_lots_by_date(
+            program,
+            SQL("e.available_date > %s", fields.Datetime.now()),
+            "available_date",
+            limit,
+        )
+
+    def _loyalty_points_lots_by_date(self, program, condition, column, limit):
+        """[(date, points)] of what is left of the customer's lots in ``program``
+        that meet ``condition`` (SQL over the entry ``e``), summed by their date
+        ``column`` (``expiry_date``, ``available_date``), soonest first, at most
+        ``limit`` dates (None: all)."""
         self.ensure_one()
         self.env["loyalty.points.entry"].flush_model()
         self.env["loyalty.points.allocation"].flush_model()
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT lots.expiry_date, SUM(lots.remaining)
-                  FROM (SELECT e.expiry_date,
+                SELECT lots.day, SUM(lots.remaining)
+                  FROM (SELECT %(column)s AS day,
                                e.points - COALESCE(SUM(a.points), 0) AS remaining
                           FROM loyalty_points_entry e
                           LEFT JOIN loyalty_points_allocation a ON a.lot_id = e.id
                          WHERE e.partner_id = %(partner)s
                            AND e.program_id = %(program)s
                            AND e.points > 0
-                           AND e.expiry_date >= %(today)s
+                           AND %(condition)s
                          GROUP BY e.id) lots
                  WHERE lots.remaining > 0
-                 GROUP BY lots.expiry_date
-                 ORDER BY lots.expiry_date
+                 GROUP BY lots.day
+                 ORDER BY lots.day
                  LIMIT %(limit)s
                 """,
+                column=SQL.identifier("e", column),
                 partner=self.commercial_partner_id.id,
                 program=program.id,
-                today=fields.Date.context_today(self),
+                condition=condition,
                 limit=limit,
             )
         )
-        return [(date, float(points)) for date, points in rows]
+        return [(day, float(points)) for day, points in rows]
 
     # ------------------------------------------------------------------ actions
     def action_loyalty_points_send_statement(self):

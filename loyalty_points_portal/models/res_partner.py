@@ -1,7 +1,6 @@
 # Copyright 2026 Loyalty Points contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import fields, models
-from odoo.tools import SQL
+from odoo import models
 
 
 class ResPartner(models.Model):
@@ -28,34 +27,3 @@ class ResPartner(models.Model):
         if program.enrolled_only and not partner.loyalty_points_enrolled:
             return program.browse()
         return program
-
-    def _loyalty_points_pending_lots(self, program):
-        """[(available datetime, points)] of the customer's points not yet
-        available in ``program``, soonest first: what is left of each lot still
-        in its pending period, summed per moment. One query."""
-        self.ensure_one()
-        self.env["loyalty.points.entry"].flush_model()
-        self.env["loyalty.points.allocation"].flush_model()
-        rows = self.env.execute_query(
-            SQL(
-                """
-                SELECT lots.available_date, SUM(lots.remaining)
-                  FROM (SELECT e.available_date,
-                               e.points - COALESCE(SUM(a.points), 0) AS remaining
-                          FROM loyalty_points_entry e
-                          LEFT JOIN loyalty_points_allocation a ON a.lot_id = e.id
-                         WHERE e.partner_id = %(partner)s
-                           AND e.program_id = %(program)s
-                           AND e.points > 0
-                           AND e.available_date > %(now)s
-                         GROUP BY e.id) lots
-                 WHERE lots.remaining > 0
-                 GROUP BY lots.available_date
-                 ORDER BY lots.available_date
-                """,
-                partner=self.commercial_partner_id.id,
-                program=program.id,
-                now=fields.Datetime.now(),
-            )
-        )
-        return [(date, float(points)) for date, points in rows]

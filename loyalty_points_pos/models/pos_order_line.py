@@ -4,8 +4,6 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_is_zero, format_amount
 
-from odoo.addons.loyalty_points.tools import format_points
-
 
 class PosOrderLine(models.Model):
     _inherit = "pos.order.line"
@@ -110,17 +108,7 @@ class PosOrderLine(models.Model):
             program._check_spending_open("pos")
         except UserError as error:
             return error.args[0]
-        if not partner._loyalty_points_has_balance(program, points):
-            available = max(partner._loyalty_points_spendable(program), 0.0)
-            return _(
-                "%(partner)s has %(available)s points available; the reward "
-                "%(reward)s needs %(points)s points.",
-                partner=partner.display_name,
-                available=format_points(self.env, available),
-                reward=reward.name,
-                points=format_points(self.env, points),
-            )
-        return False
+        return reward._loyalty_points_short_message(program, partner, points)
 
     def _loyalty_points_pos_redeem_reward(self, program, strict):
         self.ensure_one()

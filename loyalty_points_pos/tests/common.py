@@ -3,6 +3,7 @@
 from odoo import Command
 
 from odoo.addons.point_of_sale.tests.common import TestPoSCommon
+from odoo.addons.point_of_sale.tests.test_frontend import TestPointOfSaleHttpCommon
 
 
 class LoyaltyPointsPosCommon(TestPoSCommon):
@@ -83,3 +84,59 @@ class LoyaltyPointsPosCommon(TestPoSCommon):
 
     def _points(self, partner=None):
         return sum(self._entries(partner).mapped("points"))
+
+
+class LoyaltyPointsTourCommon(TestPointOfSaleHttpCommon):
+    """Odoo's own POS tour set-up (a company, its till and cashier) with what the
+    counter tours share: a program covering the company, a haircut of 50.00
+    without taxes, and customers holding points."""
+
+    @classmethod
+    def _loyalty_points_program(cls, **vals):
+        """A program at 2 points per 1.00, points worth 0.01, paying with points
+        from 1.00, covering the till's company (the demo one set aside: a
+        company takes part in one active program)."""
+        company = cls.main_pos_config.company_id
+        Program = cls.env["loyalty.points.program"]
+        Program.search([("company_ids", "in", company.ids)]).active = False
+        return Program.create(
+            {
+                "name": "Counter Club",
+                "state": "on",
+                "company_ids": [Command.set(company.ids)],
+                "date_start": "2020-01-01",
+                "rate": 2.0,
+                "point_value": 0.01,
+                "min_redemption": 1.0,
+                **vals,
+            }
+        )
+
+    @classmethod
+    def _loyalty_points_haircut(cls):
+        return cls.env["product.product"].create(
+            {
+                "name": "Tour Haircut",
+                "available_in_pos": True,
+                "list_price": 50.0,
+                "taxes_id": [Command.clear()],
+            }
+        )
+
+    @classmethod
+    def _loyalty_points_grant(cls, partner, points):
+        """``points`` spendable now for ``partner`` in the class's program."""
+        Entry = cls.env["loyalty.points.entry"]
+        Entry._lock_balances(cls.program, partner)
+        return Entry._write_entries(
+            [
+                {
+                    "partner_id": partner.id,
+                    "program_id": cls.program.id,
+                    "company_id": cls.main_pos_config.company_id.id,
+                    "kind": "adjust",
+                    "points": points,
+                    "reason": "Tour",
+                }
+            ]
+        )

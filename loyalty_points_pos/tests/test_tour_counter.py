@@ -1,13 +1,12 @@
 # Copyright 2026 Loyalty Points contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import Command
 from odoo.tests import tagged
 
-from odoo.addons.point_of_sale.tests.test_frontend import TestPointOfSaleHttpCommon
+from .common import LoyaltyPointsTourCommon
 
 
 @tagged("post_install", "-at_install")
-class TestPosCounterTour(TestPointOfSaleHttpCommon):
+class TestPosCounterTour(LoyaltyPointsTourCommon):
     """At the counter in headless Chromium: an over-limit attempt and a refusal,
     a refund from the refund screen, an order validated offline. One shared
     set-up: a program at 2 points per 1.00 (points worth 0.01, paying with
@@ -18,20 +17,7 @@ class TestPosCounterTour(TestPointOfSaleHttpCommon):
     def setUpClass(cls):
         super().setUpClass()
         company = cls.main_pos_config.company_id
-        Program = cls.env["loyalty.points.program"]
-        Program.search([("company_ids", "in", company.ids)]).active = False
-        cls.program = Program.create(
-            {
-                "name": "Counter Club",
-                "state": "on",
-                "company_ids": [Command.set(company.ids)],
-                "date_start": "2020-01-01",
-                "rate": 2.0,
-                "point_value": 0.01,
-                "min_redemption": 1.0,
-                "points_paid_earning": "share",
-            }
-        )
+        cls.program = cls._loyalty_points_program(points_paid_earning="share")
         cls.points_pm = company._loyalty_points_pos_method()
         cls.card_pm = cls.bank_payment_method
         cls.card_pm.loyalty_points_earn = False
@@ -43,29 +29,10 @@ class TestPosCounterTour(TestPointOfSaleHttpCommon):
         cls.customer, cls.few = cls.env["res.partner"].create(
             [{"name": "AAA Loyal Customer"}, {"name": "AAB Few Points"}]
         )
-        cls.env["product.product"].create(
-            {
-                "name": "Tour Haircut",
-                "available_in_pos": True,
-                "list_price": 50.0,
-                "taxes_id": [Command.clear()],
-            }
-        )
+        cls._loyalty_points_haircut()
         cls.Entry = cls.env["loyalty.points.entry"]
-        for partner, points in ((cls.customer, 3000), (cls.few, 50)):
-            cls.Entry._lock_balances(cls.program, partner)
-            cls.Entry._write_entries(
-                [
-                    {
-                        "partner_id": partner.id,
-                        "program_id": cls.program.id,
-                        "company_id": company.id,
-                        "kind": "adjust",
-                        "points": points,
-                        "reason": "Tour",
-                    }
-                ]
-            )
+        cls._loyalty_points_grant(cls.customer, 3000)
+        cls._loyalty_points_grant(cls.few, 50)
 
     def _orders(self, partner=False):
         return self.env["pos.order"].search(

@@ -3,11 +3,11 @@
 from odoo import Command
 from odoo.tests import tagged
 
-from odoo.addons.point_of_sale.tests.test_frontend import TestPointOfSaleHttpCommon
+from .common import LoyaltyPointsTourCommon
 
 
 @tagged("post_install", "-at_install")
-class TestPosRewardTour(TestPointOfSaleHttpCommon):
+class TestPosRewardTour(LoyaltyPointsTourCommon):
     """Rewards at the counter in headless Chromium, as a cashier: Odoo's own POS
     test company and till, a program covering the company, a customer with
     3,000 points, and a catalogue of two rewards (800 and 5,000 points)."""
@@ -15,30 +15,10 @@ class TestPosRewardTour(TestPointOfSaleHttpCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        company = cls.main_pos_config.company_id
-        Program = cls.env["loyalty.points.program"]
-        Program.search([("company_ids", "in", company.ids)]).active = False
-        cls.program = Program.create(
-            {
-                "name": "Counter Club",
-                "state": "on",
-                "company_ids": [Command.set(company.ids)],
-                "date_start": "2020-01-01",
-                "rate": 2.0,
-                "point_value": 0.01,
-                "min_redemption": 1.0,
-            }
-        )
+        cls.program = cls._loyalty_points_program()
         # The till loads the first customers by name: this one comes first.
         cls.customer = cls.env["res.partner"].create({"name": "AAA Loyal Customer"})
-        cls.haircut = cls.env["product.product"].create(
-            {
-                "name": "Tour Haircut",
-                "available_in_pos": True,
-                "list_price": 50.0,
-                "taxes_id": [Command.clear()],
-            }
-        )
+        cls.haircut = cls._loyalty_points_haircut()
         # Not sold at the counter: it comes to the till as a reward's product.
         cls.shampoo = cls.env["product.product"].create(
             {
@@ -65,20 +45,7 @@ class TestPosRewardTour(TestPointOfSaleHttpCommon):
                 "product_id": cls.shampoo.id,
             }
         )
-        Entry = cls.env["loyalty.points.entry"]
-        Entry._lock_balances(cls.program, cls.customer)
-        Entry._write_entries(
-            [
-                {
-                    "partner_id": cls.customer.id,
-                    "program_id": cls.program.id,
-                    "company_id": company.id,
-                    "kind": "adjust",
-                    "points": 3000,
-                    "reason": "Tour",
-                }
-            ]
-        )
+        cls._loyalty_points_grant(cls.customer, 3000)
 
     def test_reward_at_the_counter(self):
         """The cashier is told to choose the customer, then gives the one reward

@@ -15,13 +15,12 @@ the other, more than everything the addon does).
 ``interleaved`` runs the same work in two databases turn about, invoice by invoice, so
 that whatever else the machine does weighs on both alike."""
 
-import os
 import time
 
 from odoo import Command, fields
 from odoo.tools import SQL
 
-from .common import ensure_program
+from .common import ensure_program, process_cpu
 
 SIZES = {"full": 1000, "small": 100}
 TARGET_RATIO = 1.03
@@ -40,17 +39,6 @@ LOYALTY_ANALYZED = (
     "loyalty_points_balance",
     "loyalty_points_entry_move_line_rel",
 )
-
-
-def _process_cpu(pid):
-    """CPU seconds that process ``pid`` has used, None when /proc cannot tell (for
-    a PostgreSQL on another machine)."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
-            fields_ = handle.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields_[11]) + int(fields_[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Workload:
@@ -93,7 +81,7 @@ class Workload:
         self.times = []
         self.cpu_seconds = 0.0
         [(self.backend,)] = env.execute_query(SQL("SELECT pg_backend_pid()"))
-        self.backend_seconds = 0.0 if _process_cpu(self.backend) is not None else None
+        self.backend_seconds = 0.0 if process_cpu(self.backend) is not None else None
 
     @staticmethod
     def _lines(index):
@@ -163,7 +151,7 @@ class Workload:
         # Each invoice starts with an empty cache, as a new request would.
         self.env.invalidate_all()
         queries = cr.sql_log_count
-        backend = _process_cpu(self.backend)
+        backend = process_cpu(self.backend)
         cpu = time.process_time()
         started = time.perf_counter()
         self._post(invoice)
@@ -173,7 +161,7 @@ class Workload:
         paid = time.perf_counter()
         self.cpu_seconds += time.process_time() - cpu
         if self.backend_seconds is not None:
-            self.backend_seconds += _process_cpu(self.backend) - backend
+            self.backend_seconds += process_cpu(self.backend) - backend
         self.pay_seconds += paid - posted
         self.post_seconds += posted - started
         self.times.append(paid - started)

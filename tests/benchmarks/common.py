@@ -2,6 +2,7 @@
 and allocations inserted with set-based SQL (the balance table follows through the
 ledger's statement-level trigger)."""
 
+import os
 import statistics
 import time
 
@@ -23,6 +24,17 @@ PROGRAM_VALS = {
     "pending_hours": 0,
     "expiry_days": 365,
 }
+
+
+def process_cpu(pid):
+    """CPU seconds that process ``pid`` has used, None when /proc cannot tell (for
+    a PostgreSQL on another machine)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+            fields_ = handle.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields_[11]) + int(fields_[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def ensure_program(env, company=None):

@@ -16,30 +16,24 @@ an order paid partly with points (``points_paid_earning = "share"``), so that su
 an order both redeems and earns."""
 
 import json
-import os
 import time
 import uuid
 
 from odoo import Command, fields
 from odoo.tools import SQL, json_default
 
-from .common import ensure_program, insert_entries, insert_partners, reserve_ids
+from .common import (
+    ensure_program,
+    insert_entries,
+    insert_partners,
+    process_cpu,
+    reserve_ids,
+)
 
 POINTS_AMOUNT = 10.0
 TAX_PERCENT = 15.0
 POINTS_EVERY = 2
 CUSTOMER_PREFIX = "Benchmark POS customer "
-
-
-def process_cpu(pid):
-    """CPU seconds that process ``pid`` has used, None when /proc cannot tell (for
-    a PostgreSQL on another machine)."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
-            fields_ = handle.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields_[11]) + int(fields_[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Meter:

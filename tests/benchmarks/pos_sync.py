@@ -24,7 +24,8 @@ import time
 
 from odoo.tools import SQL
 
-from .pos_common import POINTS_AMOUNT, POS_TABLES, Till, analyze, process_cpu
+from .common import process_cpu
+from .pos_common import POINTS_AMOUNT, POS_TABLES, Till, analyze
 
 SIZES = {"full": 500, "small": 100}
 TARGET_RATIO = 1.05
