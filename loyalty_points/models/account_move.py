@@ -32,7 +32,7 @@ class AccountMove(models.Model):
         rows = self.env["loyalty.points.entry"]._accrual_rows(
             "move_id",
             self._origin.ids,
-            SQL("src.document_id, SUM(e.points)"),
+            SQL("e.move_id, SUM(e.points)"),
             group_by_document=True,
         )
         points = {move_id: float(total) for move_id, total in rows}

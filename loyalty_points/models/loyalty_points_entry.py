@@ -408,21 +408,23 @@ class LoyaltyPointsEntry(models.Model):
     def _accrual_rows(
         self, column, ids, columns, group_by_document=False, reversals_elsewhere=False
     ):
-        """Rows of ``columns`` (SQL over the entry ``e``, the entry ``r`` it
-        reverses, and ``src.document_id``) of the entries that the earning of the
-        tickets ``ids`` wrote, for any kind of ticket: ``column`` is the entries'
-        field that names it (``move_id``, ``pos_order_id``). They are its
-        ``earn`` entries and the reversals that follow them (``_accrual_sql``),
-        never the redemptions (points payments, rewards) that also name the
-        ticket, nor what gives those back. A reversal names the ticket (an
-        invoice's credit note reverses the invoice's earning in its name) or,
-        with ``reversals_elsewhere``, may name the document that changed it (a
-        Point of Sale refund): then the reversals of the ticket's entries are
-        looked up too. Ordered by entry, or grouped by ticket
-        (``src.document_id``). In SQL: every payment of a ticket asks it."""
+        """Rows of ``columns`` (SQL over the entry ``e`` and the entry ``r`` it
+        reverses) of the entries that the earning of the tickets ``ids`` wrote,
+        for any kind of ticket: ``column`` is the entries' field that names it
+        (``move_id``, ``pos_order_id``). They are its ``earn`` entries and the
+        reversals that follow them (``_accrual_sql``), never the redemptions
+        (points payments, rewards) that also name the ticket, nor what gives
+        those back. A reversal names the ticket (an invoice's credit note
+        reverses the invoice's earning in its name) or, with
+        ``reversals_elsewhere``, may name the document that changed it (a Point
+        of Sale refund): then the reversals of the ticket's entries are looked
+        up too, and ``columns`` may name the ticket as ``src.document_id``.
+        Ordered by entry, or grouped by ticket. In SQL: every payment of a
+        ticket asks it."""
         field = self._fields[column]
         assert field.type == "many2one" and field.store, column
-        self.flush_model()
+        # Only the fields the query reads: every payment of a ticket asks it.
+        self.flush_model([column, "kind", "reversed_entry_id", "points"])
         ids = list(ids)
         if reversals_elsewhere:
             entries = SQL(
@@ -441,11 +443,8 @@ class LoyaltyPointsEntry(models.Model):
             )
             where = SQL("TRUE")
         else:
-            entries = SQL(
-                """loyalty_points_entry e
-                   CROSS JOIN LATERAL (SELECT %s AS document_id) src""",
-                SQL.identifier("e", column),
-            )
+            # The plain case, one indexed scan: what every invoice payment asks.
+            entries = SQL("loyalty_points_entry e")
             where = SQL("%s = ANY(%s)", SQL.identifier("e", column), ids)
         return self.env.execute_query(
             SQL(
@@ -458,7 +457,12 @@ class LoyaltyPointsEntry(models.Model):
                 entries=entries,
                 where=where,
                 accrual=self._accrual_sql(),
-                tail=SQL("GROUP BY src.document_id")
+                tail=SQL(
+                    "GROUP BY %s",
+                    SQL("src.document_id")
+                    if reversals_elsewhere
+                    else SQL.identifier("e", column),
+                )
                 if group_by_document
                 else SQL("ORDER BY e.id"),
             )
