@@ -174,3 +174,24 @@ def timed(function, repeat):
 
 def median(values):
     return statistics.median(values) if values else 0.0
+
+
+def balance_mismatches(env, program, partner_ids):
+    """How many of ``partner_ids`` have a balance row that is not the SUM of
+    their ledger in ``program``."""
+    [(mismatched,)] = env.execute_query(
+        SQL(
+            """
+            SELECT COUNT(*)
+              FROM unnest(%(partners)s::int[]) p(id)
+              LEFT JOIN loyalty_points_balance b
+                     ON b.partner_id = p.id AND b.program_id = %(program)s
+             WHERE COALESCE(b.points, 0) IS DISTINCT FROM
+                   (SELECT COALESCE(SUM(e.points), 0) FROM loyalty_points_entry e
+                     WHERE e.partner_id = p.id AND e.program_id = %(program)s)
+            """,
+            partners=list(partner_ids),
+            program=program.id,
+        )
+    )
+    return mismatched

@@ -23,6 +23,7 @@ from odoo import Command, fields
 from odoo.tools import SQL, json_default
 
 from .common import (
+    balance_mismatches,
     ensure_program,
     insert_entries,
     insert_partners,
@@ -427,22 +428,7 @@ class Till:
 
     def balance_mismatches(self):
         """Customers whose balance row is not the SUM of their ledger."""
-        [(mismatched,)] = self.env.execute_query(
-            SQL(
-                """
-                SELECT COUNT(*)
-                  FROM unnest(%(partners)s::int[]) p(id)
-                  LEFT JOIN loyalty_points_balance b
-                         ON b.partner_id = p.id AND b.program_id = %(program)s
-                 WHERE COALESCE(b.points, 0) IS DISTINCT FROM
-                       (SELECT COALESCE(SUM(e.points), 0) FROM loyalty_points_entry e
-                         WHERE e.partner_id = p.id AND e.program_id = %(program)s)
-                """,
-                partners=self.customer_ids,
-                program=self.program.id,
-            )
-        )
-        return mismatched
+        return balance_mismatches(self.env, self.program, self.customer_ids)
 
     def ledger_state(self):
         """(entries, SUM of points) of the whole ledger."""

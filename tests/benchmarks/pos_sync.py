@@ -24,6 +24,7 @@ import time
 
 from odoo.tools import SQL
 
+from . import accrual
 from .common import process_cpu
 from .pos_common import POINTS_AMOUNT, POS_TABLES, Till, analyze
 
@@ -124,13 +125,6 @@ def run(env, size):
 
 
 def interleaved(env, baseline_env, size):
-    """(result, baseline result) of the same orders in both databases, turn about:
-    order i in one then in the other, the first one alternating (ABBA)."""
-    ours, base = Workload(env, size), Workload(baseline_env, size)
-    base.warm_up()
-    ours.warm_up()
-    for index in range(size):
-        pair = (base, ours) if index % 2 == 0 else (ours, base)
-        for workload in pair:
-            workload.measure(index)
-    return ours.result(), base.result()
+    """(result, baseline result) of the same orders in both databases, turn about
+    as the accrual's invoices (``accrual.interleaved``)."""
+    return accrual.interleaved(env, baseline_env, size, workload_class=Workload)

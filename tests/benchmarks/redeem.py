@@ -20,7 +20,7 @@ from odoo import Command, fields
 from odoo.tools import SQL
 
 from . import accrual
-from .common import insert_entries, reserve_ids
+from .common import balance_mismatches, insert_entries, reserve_ids
 
 SIZES = {"full": 1000, "small": 100}
 TARGET_RATIO = 1.05
@@ -190,21 +190,7 @@ class Workload(accrual.Workload):
                 payments.move_id.ids,
             )
         )
-        [(mismatched,)] = self.env.execute_query(
-            SQL(
-                """
-                SELECT COUNT(*)
-                  FROM unnest(%(partners)s::int[]) p(id)
-                  LEFT JOIN loyalty_points_balance b
-                         ON b.partner_id = p.id AND b.program_id = %(program)s
-                 WHERE COALESCE(b.points, 0) IS DISTINCT FROM
-                       (SELECT COALESCE(SUM(e.points), 0) FROM loyalty_points_entry e
-                         WHERE e.partner_id = p.id AND e.program_id = %(program)s)
-                """,
-                partners=self.customers.ids,
-                program=self.program.id,
-            )
-        )
+        mismatched = balance_mismatches(self.env, self.program, self.customers.ids)
         return {
             "points_payments": len(payments),
             "redeem_entries": int(entries),
