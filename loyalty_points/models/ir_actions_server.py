@@ -168,7 +168,7 @@ class IrActionsServer(models.Model):
             }
             expiry_date = None
             if self.loyalty_points_expiry_days:
-                expiry_date = fields.Date.context_today(self) + timedelta(
+                expiry_date = Entry._ledger_today() + timedelta(
                     days=self.loyalty_points_expiry_days
                 )
             # Points given for an action are spendable at once: the pending period

@@ -547,6 +547,14 @@ class LoyaltyPointsEntry(models.Model):
         return [(lot_id, float(remaining)) for lot_id, remaining in rows]
 
     @api.model
+    def _ledger_today(self):
+        """The ledger's day: the date of the server's UTC clock, the same for every
+        user, till and the nightly job, so that a lot is spendable on its expiry date
+        exactly when the job does not expire it yet (the user's time zone would move
+        the day by up to 14 hours from one user to the next)."""
+        return fields.Date.to_date(fields.Datetime.now())
+
+    @api.model
     def _prepare_lot_vals(self, program, date, expiry_date=None):
         """Available and expiry dates of a lot earned at ``date``."""
         vals = {"available_date": date + timedelta(hours=program.pending_hours)}
@@ -693,7 +701,7 @@ class LoyaltyPointsEntry(models.Model):
         snapshot predates writes committed meanwhile (another run, a reversal)
         stops on the serialization error instead of expiring stale remainders;
         the next run expires what is left."""
-        today = today or fields.Date.context_today(self)
+        today = today or self._ledger_today()
         cr = self.env.cr
         self.env.flush_all()
         cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s)", EXPIRY_LOCK_KEY))

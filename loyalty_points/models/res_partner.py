@@ -274,7 +274,9 @@ class ResPartner(models.Model):
         today on. One query."""
         return self._loyalty_points_lots_by_date(
             program,
-            SQL("e.expiry_date >= %s", fields.Date.context_today(self)),
+            SQL(
+                "e.expiry_date >= %s", self.env["loyalty.points.entry"]._ledger_today()
+            ),
             "expiry_date",
             limit,
         )

@@ -170,6 +170,35 @@ class TestExpiry(ExpiryMixin, LoyaltyPointsCommon):
             Entry._cron_expire_points(today=lot.expiry_date + timedelta(1)), 1
         )
 
+    def test_one_day_whatever_the_time_zone(self):
+        """The job run as a user whose time zone is already on another day than the
+        server's clock expires exactly what the spendable rule no longer counts: a
+        lot whose expiry date is the server's today stays spendable and unexpired,
+        the one of the day before expires."""
+        today = fields.Date.to_date(fields.Datetime.now())
+        # A zone whose date differs from UTC's at this hour: UTC+14 from 11:00 UTC
+        # (already tomorrow there), UTC-11 before (still yesterday there).
+        zone = (
+            "Pacific/Kiritimati"
+            if fields.Datetime.now().hour >= 11
+            else "Pacific/Pago_Pago"
+        )
+        self.env.user.tz = zone
+        self.assertNotEqual(fields.Date.context_today(self.env.user), today)
+        self._lot(10, self.now - timedelta(days=3), today)
+        past = self._lot(5, self.now - timedelta(days=3), today - timedelta(days=1))
+        Entry = self.env["loyalty.points.entry"]
+        self.assertEqual(Entry._ledger_today(), today)
+        self.assertEqual(self.customer.loyalty_points_available, 10.0)
+        self.assertEqual(
+            self.customer._loyalty_points_expiring(self.program), [(today, 10.0)]
+        )
+        self.assertEqual(Entry._cron_expire_points(), 1)
+        self.assertTrue(Entry.search([("expired_lot_id", "=", past.id)]))
+        self.customer.invalidate_recordset()
+        self.assertEqual(self.customer.loyalty_points_balance, 10.0)
+        self.assertEqual(self.customer.loyalty_points_available, 10.0)
+
     def test_no_expiry(self):
         """A lot without an expiry date never expires."""
         self.program.expiry_days = 0

@@ -105,7 +105,7 @@ class LoyaltyPointsAdjustWizard(models.TransientModel):
         if (
             self.points > 0
             and self.expiry_date
-            and self.expiry_date < fields.Date.context_today(self)
+            and self.expiry_date < self.env["loyalty.points.entry"]._ledger_today()
         ):
             raise UserError(
                 _(

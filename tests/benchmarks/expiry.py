@@ -89,7 +89,7 @@ def build(env, size):
                 WHERE id BETWEEN %s AND %s AND points > 0 AND expiry_date < %s""",
             first,
             first + lots - 1,
-            fields.Date.today(),
+            env["loyalty.points.entry"]._ledger_today(),
         )
     )
     return program, partners, expected
