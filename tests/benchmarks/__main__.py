@@ -8,16 +8,15 @@
 The Point of Sale benchmarks (``POS_BENCHMARKS``) run in ``--pos-db`` (Point of Sale
 and loyalty_points_pos), the others in ``--db`` (loyalty_points). With a baseline
 database (``--baseline-db``: without loyalty_points; ``--pos-baseline-db``: the Point
-of Sale without any loyalty addon), the benchmarks that define ``interleaved``
+of Sale without any loyalty addon), the benchmarks that define a ``Workload``
 (accrual, redeem, and the Point of Sale ones) run the same work in both databases
-turn about, invoice by invoice or order by order, in this one process,
-so that the load of the machine weighs on both alike. Each benchmark runs in its own
-transaction, rolled back at its end: the databases are left as they were and can be
-reused. ``./dev bench`` calls both forms.
+turn about, invoice by invoice or order by order, so that the load of the machine
+weighs on both alike, each database in a process of its own (``turnabout``). Each
+benchmark runs in its own transaction, rolled back at its end: the databases are left
+as they were and can be reused. ``./dev bench`` calls both forms.
 """
 
 import argparse
-import contextlib
 import importlib
 import json
 import sys
@@ -25,22 +24,7 @@ import time
 
 from . import BENCHMARKS, POS_BENCHMARKS
 from .report import report_lines
-
-
-@contextlib.contextmanager
-def _environment(registry):
-    """A superuser environment in a transaction that is rolled back at the end."""
-    import odoo
-
-    cr = registry.cursor()
-    try:
-        yield odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-    finally:
-        cr.rollback()
-        # What the registry's caches learnt in the transaction goes with it, as
-        # after a failed request (the program of a company, for one).
-        registry.reset_changes()
-        cr.close()
+from .turnabout import environment, in_processes
 
 
 def run_benchmarks(args):
@@ -70,21 +54,18 @@ def run_benchmarks(args):
                 f"bench: {name} needs "
                 f"{'--pos-db' if name in POS_BENCHMARKS else '--db'}"
             )
-        registry = registry_of(dbname)
-        baseline_registry = registry_of(baseline_db)
         where = f"'{dbname}'"
-        turn_about = baseline_registry and hasattr(module, "interleaved")
+        turn_about = baseline_db and hasattr(module, "Workload")
         if turn_about:
             where += f" and '{baseline_db}' turn about"
         print(f"bench: {name} at size {size} in {where}...", flush=True)
         started = time.monotonic()
-        with _environment(registry) as env:
-            if turn_about:
-                with _environment(baseline_registry) as baseline_env:
-                    results[name], baseline[name] = module.interleaved(
-                        env, baseline_env, size
-                    )
-            else:
+        if turn_about:
+            results[name], baseline[name] = in_processes(
+                module.__name__, args.config, dbname, baseline_db, size
+            )
+        else:
+            with environment(registry_of(dbname)) as env:
                 results[name] = module.run(env, size)
         print(
             f"bench: {name} done in {time.monotonic() - started:.0f} s "

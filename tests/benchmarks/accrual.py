@@ -12,8 +12,9 @@ as they grow: without it PostgreSQL plans the payment-state query of every invoi
 for tables as empty as after the install, and the plan it keeps depends on the dead
 rows that earlier runs left (it cost 10 to 150 ms per invoice, in one database or
 the other, more than everything the addon does).
-``interleaved`` runs the same work in two databases turn about, invoice by invoice, so
-that whatever else the machine does weighs on both alike."""
+With a baseline, ``./dev bench`` runs the same work in both databases turn about,
+invoice by invoice, each database in its own process (``turnabout``), so that
+whatever else the machine does weighs on both alike."""
 
 import time
 
@@ -48,6 +49,7 @@ class Workload:
     def __init__(self, env, size):
         self.env = env
         self.size = size
+        self.turns = size
         company = env.company
         self.program = ensure_program(env, company)
         self.journal = env["account.journal"].search(
@@ -210,17 +212,3 @@ def run(env, size, workload_class=None):
     for index in range(size):
         workload.measure(index)
     return workload.result()
-
-
-def interleaved(env, baseline_env, size, workload_class=None):
-    """(result, baseline result) of the same work in both databases, turn about:
-    invoice i in one then in the other, the first one alternating (ABBA)."""
-    workload_class = workload_class or Workload
-    ours, base = workload_class(env, size), workload_class(baseline_env, size)
-    base.warm_up()
-    ours.warm_up()
-    for index in range(size):
-        pair = (base, ours) if index % 2 == 0 else (ours, base)
-        for workload in pair:
-            workload.measure(index)
-    return ours.result(), base.result()

@@ -12,7 +12,8 @@ session's journal entry, one payment per points payment, the reconciliation), by
 a Point of Sale manager who is an accountant (the administrator), as one request.
 A close cannot be done twice, so each one runs in a savepoint that is rolled back
 after it: one close warms the caches up, then ``CLOSES`` closes in each database,
-turn about (the first one alternating), and the medians are compared.
+turn about (the first one alternating, each database in its own process:
+``turnabout``), and the medians are compared.
 
 Checked in the database with the addon, after the first (warm-up) close: the
 session closed and its orders done; the points payments booked once (one payment
@@ -45,6 +46,7 @@ class Workload:
     def __init__(self, env, size):
         self.env = env
         self.size = size
+        self.turns = CLOSES
         started = time.perf_counter()
         customers = max(size // 5, 1)
         per_customer = -(-size // customers)
@@ -69,6 +71,12 @@ class Workload:
         self.meter = Meter(env)
         self.times, self.cpu, self.pg_cpu, self.queries = [], [], [], []
         self.checks = None
+
+    def warm_up(self):
+        self.close(measure=False)
+
+    def measure(self, _index=None):
+        self.close()
 
     def close(self, measure=True):
         """Close the session once, in a savepoint rolled back afterwards."""
@@ -183,16 +191,3 @@ def run(env, size, closes=CLOSES):
     for _i in range(closes):
         workload.close()
     return workload.result()
-
-
-def interleaved(env, baseline_env, size, closes=CLOSES):
-    """(result, baseline result): each close in one database then in the other,
-    the first one alternating (ABBA)."""
-    ours, base = Workload(env, size), Workload(baseline_env, size)
-    base.close(measure=False)
-    ours.close(measure=False)
-    for index in range(closes):
-        pair = (base, ours) if index % 2 == 0 else (ours, base)
-        for workload in pair:
-            workload.close()
-    return ours.result(), base.result()

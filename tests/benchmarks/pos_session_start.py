@@ -11,8 +11,8 @@ balance table fills). What is measured is what the till asks when it starts:
 the JSON of the response; the Point of Sale loads only some of the customers (those
 of ``pos.config.get_limited_partners_loading``, 100 by default, which ranks them
 all), with their points in the database with the addon. Two loads warm the caches
-up; then ``READS`` loads in each database, turn about (the first one alternating),
-and the medians are compared.
+up; then ``READS`` loads in each database, turn about (the first one alternating,
+each database in its own process: ``turnabout``), and the medians are compared.
 
 Checked afterwards: the customers loaded, and in the database with the addon that
 their available points are those of their ledger."""
@@ -36,6 +36,7 @@ class Workload:
     def __init__(self, env, size):
         self.env = env
         self.size = size
+        self.turns = READS
         started = time.perf_counter()
         self.till = Till(env, size, points_each=SQL("10 + mod(g, 990)"))
         analyze(env, POS_TABLES)
@@ -59,7 +60,7 @@ class Workload:
         for _i in range(WARM):
             self.load()
 
-    def measure(self):
+    def measure(self, _index=None):
         (self.response, self.text), wall, cpu, pg, queries = self.meter(self.load)
         self.times.append(wall)
         self.cpu.append(cpu)
@@ -117,16 +118,3 @@ def run(env, size, reads=READS):
     for _i in range(reads):
         workload.measure()
     return workload.result()
-
-
-def interleaved(env, baseline_env, size, reads=READS):
-    """(result, baseline result): each load in one database then in the other,
-    the first one alternating (ABBA)."""
-    ours, base = Workload(env, size), Workload(baseline_env, size)
-    base.warm_up()
-    ours.warm_up()
-    for index in range(reads):
-        pair = (base, ours) if index % 2 == 0 else (ours, base)
-        for workload in pair:
-            workload.measure()
-    return ours.result(), base.result()

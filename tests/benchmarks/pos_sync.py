@@ -12,8 +12,8 @@ empty cache, the JSON of the response, and what waits for the commit. A few more
 orders are synced first, outside the measure, to warm the caches up; after them
 and every ``ANALYZE_EVERY`` orders, outside the measure too, both databases ANALYZE
 the tables the work fills, as autovacuum would (see ``accrual``).
-``interleaved`` runs the same orders in both databases turn about, order by order,
-the first one alternating.
+With a baseline, the same orders run in both databases turn about, order by order,
+the first one alternating, each database in its own process (``turnabout``).
 
 Checked from the database afterwards: every order paid, one earn entry per order
 with the points expected (2 per 1.00 of its cash share), one redeem entry of 1,000
@@ -24,7 +24,6 @@ import time
 
 from odoo.tools import SQL
 
-from . import accrual
 from .common import process_cpu
 from .pos_common import POINTS_AMOUNT, POS_TABLES, Till, analyze
 
@@ -40,6 +39,7 @@ class Workload:
     def __init__(self, env, size):
         self.env = env
         self.size = size
+        self.turns = size
         self.warm = max(3, size // 20)
         customers = max(size // 5, 1)
         per_customer = -(-(self.warm + size) // customers)
@@ -122,9 +122,3 @@ def run(env, size):
     for index in range(size):
         workload.measure(index)
     return workload.result()
-
-
-def interleaved(env, baseline_env, size):
-    """(result, baseline result) of the same orders in both databases, turn about
-    as the accrual's invoices (``accrual.interleaved``)."""
-    return accrual.interleaved(env, baseline_env, size, workload_class=Workload)

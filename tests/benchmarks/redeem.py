@@ -207,8 +207,3 @@ class Workload(accrual.Workload):
 
 def run(env, size):
     return accrual.run(env, size, Workload)
-
-
-def interleaved(env, baseline_env, size):
-    """(result, baseline result) of the same work in both databases, turn about."""
-    return accrual.interleaved(env, baseline_env, size, Workload)
