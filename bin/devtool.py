@@ -715,8 +715,8 @@ def cmd_bench(pg, args):
     say(
         f"bench: {size} size; each benchmark builds its data in a transaction that "
         "is rolled back; the accrual, the redeem and the Point of Sale ones run in "
-        "both databases turn about. Timings depend on the machine and on what else "
-        f"runs on it (Odoo log: {logfile})"
+        "both databases turn about, one process each. Timings depend on the machine "
+        f"and on what else runs on it (Odoo log: {logfile})"
     )
     output = os.path.join(STATE, "bench.json")
     with contextlib.suppress(FileNotFoundError):
