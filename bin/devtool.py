@@ -481,7 +481,7 @@ def cmd_run(pg):
     return 0
 
 
-def cmd_test(pg, pytest_args):
+def cmd_test(pg, pytest_args, lint_too=True):
     chrome = next(
         (
             shutil.which(b)
@@ -522,10 +522,11 @@ def cmd_test(pg, pytest_args):
     seconds = odoo_init(pg, conf, TEST_DB, args, install_log, what)
     say(f"database: '{TEST_DB}' ready in {seconds:.0f} s")
 
-    lint_failed = lint()
+    lint_failed = lint() if lint_too else False
 
     conf = write_config(pg, "odoo-test", 0, test_log, TEST_DB)
-    say(f"pytest: the addons' tests and tests/ (Odoo log: {test_log})")
+    what = " ".join(pytest_args) if pytest_args else "the addons' tests and tests/"
+    say(f"pytest: {what} (Odoo log: {test_log})")
     cmd = [
         sys.executable,
         "-m",
@@ -567,6 +568,25 @@ def lint():
         else:
             say(f"lint: {name} clean")
     return failed
+
+
+# ------------------------------------------------------------------------ screenshots
+# Not collected by ./dev test (its name is not test_*.py): only this command runs it.
+SCREENSHOTS_MODULE = "tests/screenshots/screenshots.py"
+SCREENSHOTS = ("partner_form.png", "pos_payment.png", "portal_points.png")
+
+
+def cmd_screenshots(pg, pytest_args):
+    """The README's screenshots: the tours of SCREENSHOTS_MODULE, run on the test
+    database as ./dev test runs its tests, each writing its PNG into docs/."""
+    result = cmd_test(pg, [SCREENSHOTS_MODULE, *pytest_args], lint_too=False)
+    for name in SCREENSHOTS:
+        path = os.path.join(ROOT, "docs", name)
+        if os.path.exists(path):
+            say(f"screenshot: docs/{name} ({os.path.getsize(path) // 1024} KB)")
+    if result:
+        say("screenshots: a tour failed; the pictures it did not take are unchanged")
+    return result
 
 
 # --------------------------------------------------------------------------- bench
@@ -796,6 +816,8 @@ def main(argv):
             return cmd_test(pg, args)
         if command == "bench":
             return cmd_bench(pg, args)
+        if command == "screenshots":
+            return cmd_screenshots(pg, args)
         if command == "i18n":
             return cmd_i18n(pg)
         if command == "shell":

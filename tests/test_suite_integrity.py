@@ -1,8 +1,14 @@
 """Cross-addon checks that hold for the whole suite."""
 
+import configparser
+import fnmatch
+import pathlib
+import re
+
 from odoo.tests import TransactionCase
 
 ADDONS = ("loyalty_points", "loyalty_points_pos", "loyalty_points_portal")
+ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
 class TestSuiteIntegrity(TransactionCase):
@@ -42,3 +48,27 @@ class TestSuiteIntegrity(TransactionCase):
                     any("company_ids" in (r.domain_force or "") for r in rules),
                     f"{model.model} has no multi-company record rule",
                 )
+
+    def test_readme_images_are_the_screenshots(self):
+        """The README shows exactly the screenshots in docs/, each of them there and
+        small enough for a repository."""
+        readme = (ROOT / "README.rst").read_text(encoding="utf-8")
+        images = re.findall(r"^\.\. image:: (\S+)$", readme, re.MULTILINE)
+        self.assertEqual(
+            sorted(images),
+            sorted(f"docs/{p.name}" for p in (ROOT / "docs").glob("*.png")),
+        )
+        for image in images:
+            self.assertLess((ROOT / image).stat().st_size, 300 * 1024, image)
+
+    def test_screenshots_not_collected(self):
+        """./dev test never runs the screenshot tours (./dev screenshots does): the
+        module's name matches none of pytest's python_files."""
+        ini = configparser.ConfigParser()
+        ini.read(ROOT / "pytest.ini")
+        patterns = ini["pytest"]["python_files"].split()
+        module = ROOT / "tests" / "screenshots" / "screenshots.py"
+        self.assertTrue(module.is_file())
+        self.assertFalse(
+            [p for p in patterns if fnmatch.fnmatch(module.name, p)], patterns
+        )
