@@ -51,42 +51,48 @@ class PosOrder(models.Model):
 
     # ------------------------------------------------------------------ computes
     def _compute_loyalty_points(self):
-        rows = self._loyalty_points_rows() if self._origin.ids else {}
-        balances = {}
-        for company in self.company_id:
-            program = self.env["loyalty.points.program"]._program_for_company(company)
-            partners = self.filtered(lambda o, c=company: o.company_id == c).partner_id
-            balances[company] = partners._loyalty_points_amounts(program)
-        for order in self:
-            earned, spent = rows.get(order._origin.id, (0.0, 0.0))
-            order.loyalty_points_earned = earned
-            order.loyalty_points_spent = spent
-            order.loyalty_points_balance = balances.get(order.company_id, {}).get(
-                order.partner_id.commercial_partner_id.id, (0.0,)
-            )[0]
-
-    def _loyalty_points_rows(self):
-        """{order id: (points earned, points spent)} from the orders' entries: the
-        earning of a ticket and its reversals, and the redemptions and what
-        gives them back (read from the kinds)."""
-        self.env["loyalty.points.entry"].flush_model()
+        """One query for all the orders (the sync answers every order it syncs
+        with these, for the receipt): what the entries of each order earned and
+        spent, and the balance of its customer in its company's program."""
+        Entry = self.env["loyalty.points.entry"]
+        Program = self.env["loyalty.points.program"]
+        programs = {c: Program._program_for_company(c) for c in self.company_id}
+        Entry.flush_model()
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT e.pos_order_id,
-                       COALESCE(SUM(e.points) FILTER (WHERE %(accrual)s), 0),
-                       -COALESCE(SUM(e.points) FILTER (
-                            WHERE 'redeem' IN (e.kind, r.kind)), 0)
-                  FROM loyalty_points_entry e
-                  LEFT JOIN loyalty_points_entry r ON r.id = e.reversed_entry_id
-                 WHERE e.pos_order_id = ANY(%(orders)s)
-                 GROUP BY e.pos_order_id
+                SELECT o.id, COALESCE(s.earned, 0), COALESCE(s.spent, 0),
+                       COALESCE(b.points, 0)
+                  FROM unnest(%(orders)s::int[], %(partners)s::int[],
+                              %(programs)s::int[])
+                       WITH ORDINALITY AS o(id, partner_id, program_id, rank)
+                  LEFT JOIN loyalty_points_balance b
+                         ON b.partner_id = o.partner_id
+                        AND b.program_id = o.program_id
+                  LEFT JOIN LATERAL (
+                        SELECT SUM(e.points) FILTER (WHERE %(accrual)s) AS earned,
+                               -SUM(e.points) FILTER (
+                                    WHERE 'redeem' IN (e.kind, r.kind)) AS spent
+                          FROM loyalty_points_entry e
+                          LEFT JOIN loyalty_points_entry r
+                                 ON r.id = e.reversed_entry_id
+                         WHERE e.pos_order_id = o.id) s ON TRUE
+                 ORDER BY o.rank
                 """,
-                accrual=self.env["loyalty.points.entry"]._accrual_sql(),
-                orders=self._origin.ids,
+                orders=[order._origin.id or 0 for order in self],
+                partners=[
+                    order.partner_id.commercial_partner_id.id or 0 for order in self
+                ],
+                programs=[
+                    programs.get(order.company_id, Program).id or 0 for order in self
+                ],
+                accrual=Entry._accrual_sql(),
             )
         )
-        return {order_id: (float(e), float(s)) for order_id, e, s in rows}
+        for order, (_id, earned, spent, balance) in zip(self, rows, strict=True):
+            order.loyalty_points_earned = float(earned)
+            order.loyalty_points_spent = float(spent)
+            order.loyalty_points_balance = float(balance)
 
     # ------------------------------------------------------------------ CRUD
     @api.ondelete(at_uninstall=False)
