@@ -734,7 +734,7 @@ def cmd_bench(pg, args):
         db_args += [options[0], ours[0], options[1], base[0]]
     say(
         f"bench: {size} size; each benchmark builds its data in a transaction that "
-        "is rolled back; the accrual, the redeem and the Point of Sale ones run in "
+        "is rolled back; the accrual, redeem, portal and Point of Sale ones run in "
         "both databases turn about, one process each. Timings depend on the machine "
         f"and on what else runs on it (Odoo log: {logfile})"
     )

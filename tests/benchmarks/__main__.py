@@ -9,7 +9,7 @@ The Point of Sale benchmarks (``POS_BENCHMARKS``) run in ``--pos-db`` (Point of 
 and loyalty_points_pos), the others in ``--db`` (loyalty_points). With a baseline
 database (``--baseline-db``: without loyalty_points; ``--pos-baseline-db``: the Point
 of Sale without any loyalty addon), the benchmarks that define a ``Workload``
-(accrual, redeem, and the Point of Sale ones) run the same work in both databases
+(accrual, redeem, portal and the Point of Sale ones) run the same work in both databases
 turn about, invoice by invoice or order by order, so that the load of the machine
 weighs on both alike, each database in a process of its own (``turnabout``). Each
 benchmark runs in its own transaction, rolled back at its end: the databases are left

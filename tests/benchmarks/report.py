@@ -131,7 +131,7 @@ def report_lines(run):
             results["pos_close"], baseline.get("pos_close"), small
         )
     if "portal" in results:
-        lines += _portal_lines(results["portal"], small)
+        lines += _portal_lines(results["portal"], baseline.get("portal"), small)
     return lines
 
 
@@ -283,18 +283,22 @@ def _pos_close_lines(ours, base, small):
     return lines
 
 
-def _portal_lines(ours, small):
+def _portal_lines(ours, base, small):
     points_ok = ours["points_median_ms"] <= portal.TARGET_MS
-    ratio = ours["home_median_ms"] / ours["home_without_card_median_ms"]
     return [
         f"portal: /my/points for {ours['entries']} entries median "
         f"{ours['points_median_ms']:.1f} ms of {ours['requests']} "
         f"(max {ours['points_max_ms']:.1f} ms; target <= {portal.TARGET_MS:.0f} ms; "
         f"{_verdict(points_ok, small)}); {ours['history_rows']} history rows",
-        f"portal: /my with the card median {ours['home_median_ms']:.1f} ms, "
-        f"without {ours['home_without_card_median_ms']:.1f} ms, ratio {ratio:.3f}x "
-        f"(target <= {portal.TARGET_RATIO:.2f}x; "
-        f"{_verdict(ratio <= portal.TARGET_RATIO, small)})",
+        _ratio_line(
+            "portal",
+            "/my with the points card median",
+            ours["home_median_ms"],
+            base and base["home_median_ms"],
+            "ms",
+            portal.TARGET_RATIO,
+            small,
+        ),
     ]
 
 
