@@ -1,14 +1,17 @@
-"""(f) The customer portal, as a customer's portal user: ``/my/points`` for the
+"""(f) The customer portal, as customers' portal users: ``/my/points`` for the
 customer of the balance benchmark (``size`` ledger entries: lots over two years, the
 ten newest pending, redemptions, after the nightly expiry job), and ``/my`` with the
-points card against ``/my`` in the baseline database, without loyalty_points (the
-same portal, the same accounting, a portal customer with no invoice in both). The
-requests go through Odoo's WSGI application in the database's process (werkzeug's
-test client) on the benchmark's own transaction (the registry's test mode, as Odoo's
-HttpCase does), so that they read the data built and are rolled back with it. Two
-requests of each page warm up (the first renders build the assets); then each turn
-requests ``/my`` once in each database, turn about (``turnabout``), and ``/my/points``
-once in the addon's, and the medians are compared."""
+points card for a customer with the ledger of a regular (``REGULAR_ENTRIES``
+entries, built alike) against ``/my`` in the baseline database, without
+loyalty_points, for a customer without any (the same portal, the same accounting, no
+invoice in either); ``/my`` for the customer with ``size`` entries is measured too.
+The requests go through Odoo's WSGI application in the database's process
+(werkzeug's test client) on the benchmark's own transaction (the registry's test
+mode, as Odoo's HttpCase does), so that they read the data built and are rolled
+back with it. Two requests of each page warm up (the first renders build the
+assets); then each turn requests the regular's ``/my`` once in each database, turn
+about (``turnabout``), and in the addon's the big customer's ``/my/points`` and
+``/my``; the medians are compared."""
 
 import time
 
@@ -25,17 +28,18 @@ TARGET_MS = 300.0
 TARGET_RATIO = 1.05
 REQUESTS = 45
 WARM = 2
+REGULAR_ENTRIES = 60
 CARD_VIEW = "loyalty_points_portal.portal_my_home_loyalty_points"
 
 
-def _portal_user(env, partner):
+def _portal_user(env, partner, login):
     return (
         env["res.users"]
         .with_context(no_reset_password=True)
         .create(
             {
-                "name": "Benchmark portal customer",
-                "login": "benchmark_portal_customer",
+                "name": f"Benchmark portal customer {login}",
+                "login": f"benchmark_portal_{login}",
                 "partner_id": partner.id,
                 "groups_id": [Command.set([env.ref("base.group_portal").id])],
             }
@@ -72,8 +76,8 @@ def _getter(session):
 
 
 class Workload:
-    """One database's portal customer, logged in, with the points of the balance
-    benchmark in the database with the addon."""
+    """One database's portal customers, logged in: a regular, and in the database
+    with the addon the customer with the points of the balance benchmark."""
 
     def __init__(self, env, size):
         started = time.perf_counter()
@@ -84,11 +88,14 @@ class Workload:
         if self.points:
             if not env.ref(CARD_VIEW, False):
                 raise RuntimeError("the benchmark database lacks loyalty_points_portal")
-            partner = balance.build(env, size)
+            big = balance.build(env, size)
+            regular = balance.build(env, REGULAR_ENTRIES)
             env["loyalty.points.entry"]._cron_expire_points()
         else:
-            partner = env["res.partner"].create({"name": "Benchmark balance customer"})
-        user = _portal_user(env, partner)
+            regular = env["res.partner"].create({"name": "Benchmark regular customer"})
+        users = {"regular": _portal_user(env, regular, "regular")}
+        if self.points:
+            users["big"] = _portal_user(env, big, "big")
         env.flush_all()
         if self.points:
             analyze(env)
@@ -100,44 +107,51 @@ class Workload:
         self.entered = not self.registry.in_test_mode()
         if self.entered:
             self.registry.enter_test_mode(env.cr)
-        self.session = _session(env, user)
-        self.get = _getter(self.session)
-        self.home_times, self.points_times = [], []
+        self.sessions = {name: _session(env, user) for name, user in users.items()}
+        self.get = {name: _getter(session) for name, session in self.sessions.items()}
+        self.times = {"home": [], "big_home": [], "points": []}
         self.rows = None
+
+    def _pages(self):
+        """(name, customer, url) of the pages each turn requests."""
+        yield "home", "regular", "/my"
+        if self.points:
+            yield "points", "big", "/my/points"
+            yield "big_home", "big", "/my"
 
     def warm_up(self):
         for _i in range(WARM):
-            home = self.get("/my")
-            if self.points:
-                page = self.get("/my/points")
-        if self.points != (b"o_loyalty_points_card" in home):
+            pages = {name: self.get[who](url) for name, who, url in self._pages()}
+        if self.points != (b"o_loyalty_points_card" in pages["home"]):
             raise RuntimeError("/my shows the points card only with the addon")
         if self.points:
-            self.rows = page.count(b"o_loyalty_points_entry")
+            self.rows = pages["points"].count(b"o_loyalty_points_entry")
 
     def measure(self, _index=None):
-        self.home_times += timed(lambda: self.get("/my"), 1)[1]
-        if self.points:
-            self.points_times += timed(lambda: self.get("/my/points"), 1)[1]
+        for name, who, url in self._pages():
+            self.times[name] += timed(lambda who=who, url=url: self.get[who](url), 1)[1]
 
     def result(self):
-        """The medians; the last step: the session and the test mode end here."""
-        http.root.session_store.delete(self.session)
+        """The medians; the last step: the sessions and the test mode end here."""
+        for session in self.sessions.values():
+            http.root.session_store.delete(session)
         if self.entered:
             self.registry.leave_test_mode()
             self.entered = False
         result = {
-            "requests": len(self.home_times),
-            "home_median_ms": median(self.home_times),
+            "requests": len(self.times["home"]),
+            "home_median_ms": median(self.times["home"]),
             "build_seconds": self.build_seconds,
             "loyalty_points": self.points,
         }
         if self.points:
             result.update(
                 entries=self.size,
+                regular_entries=REGULAR_ENTRIES,
                 history_rows=self.rows,
-                points_median_ms=median(self.points_times),
-                points_max_ms=max(self.points_times),
+                points_median_ms=median(self.times["points"]),
+                points_max_ms=max(self.times["points"]),
+                big_home_median_ms=median(self.times["big_home"]),
             )
         return result
 

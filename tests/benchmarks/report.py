@@ -292,13 +292,15 @@ def _portal_lines(ours, base, small):
         f"{_verdict(points_ok, small)}); {ours['history_rows']} history rows",
         _ratio_line(
             "portal",
-            "/my with the points card median",
+            f"/my with the points card ({ours['regular_entries']} entries) median",
             ours["home_median_ms"],
             base and base["home_median_ms"],
             "ms",
             portal.TARGET_RATIO,
             small,
         ),
+        f"portal: /my with the points card for {ours['entries']} entries median "
+        f"{ours['big_home_median_ms']:.1f} ms",
     ]
 
 

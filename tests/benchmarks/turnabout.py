@@ -20,6 +20,7 @@ import contextlib
 import gc
 import importlib
 import multiprocessing
+import re
 import traceback
 
 
@@ -71,7 +72,11 @@ def _serve(conn, config, dbname, module_name, size):
         import odoo
         from odoo.modules.registry import Registry
 
-        odoo.tools.config.parse_config(["-c", config, "-d", dbname])
+        # The one configuration names the lead database: this process serves its
+        # own (the portal's requests go through the database filter).
+        odoo.tools.config.parse_config(
+            ["-c", config, "-d", dbname, f"--db-filter=^{re.escape(dbname)}$"]
+        )
         module = importlib.import_module(module_name)
         with environment(Registry(dbname)) as env:
             workload = module.Workload(env, size)
