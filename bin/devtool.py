@@ -418,12 +418,19 @@ def stop_process(process):
 # --------------------------------------------------------------------------- commands
 def cmd_run(pg):
     port = int(os.environ.get("LOYALTY_HTTP_PORT", "8069"))
-    if not port_free(port):
-        raise SetupError(
-            f"port {port} is already taken (another Odoo?). Stop it, or serve "
-            "on another port: "
-            f"LOYALTY_HTTP_PORT={port + 1} ./dev run"
-        )
+    # Worker processes as in production, with the gevent process that serves the
+    # websocket (the POS's live bus); 0 keeps Odoo's single threaded process.
+    workers = int(os.environ.get("LOYALTY_WORKERS", "0"))
+    gevent_port = int(os.environ.get("LOYALTY_GEVENT_PORT", str(port + 3)))
+    for taken, variable in (
+        (port, "LOYALTY_HTTP_PORT"),
+        (gevent_port, "LOYALTY_GEVENT_PORT"),
+    ):
+        if (taken == port or workers) and not port_free(taken):
+            raise SetupError(
+                f"port {taken} is already taken (another Odoo?). Stop it, or serve "
+                f"on another port: {variable}={taken + 1} ./dev run"
+            )
     pg.ensure()
     logfile = os.path.join(STATE, "odoo-run.log")
     conf = write_config(pg, "odoo-run", port, logfile, RUN_DB)
@@ -456,8 +463,11 @@ def cmd_run(pg):
     with open(stamp_file, "w", encoding="utf-8") as handle:
         handle.write(digest)
 
+    server_args = []
+    if workers:
+        server_args = [f"--workers={workers}", f"--gevent-port={gevent_port}"]
     process = subprocess.Popen(
-        [*odoo_bin(), "-c", conf, "-d", RUN_DB],
+        [*odoo_bin(), "-c", conf, "-d", RUN_DB, *server_args],
         stdout=subprocess.DEVNULL,
         stderr=open(logfile, "a", encoding="utf-8"),  # noqa: SIM115
         env=pg.environ(),
@@ -472,6 +482,12 @@ def cmd_run(pg):
             f"serving: http://localhost:{port} (login admin, password admin; "
             f"Ctrl-C stops; log: {logfile})"
         )
+        if workers:
+            say(
+                f"serving: {workers} worker processes; the websocket on "
+                f"ws://localhost:{gevent_port}/websocket (a proxy in front routes "
+                "/websocket there, see README)"
+            )
         process.wait()
         raise SetupError(f"Odoo stopped by itself; the end of {logfile} says why.")
     except KeyboardInterrupt:
