@@ -422,11 +422,11 @@ def cmd_run(pg):
     # websocket (the POS's live bus); 0 keeps Odoo's single threaded process.
     workers = int(os.environ.get("LOYALTY_WORKERS", "0"))
     gevent_port = int(os.environ.get("LOYALTY_GEVENT_PORT", str(port + 3)))
-    for taken, variable in (
-        (port, "LOYALTY_HTTP_PORT"),
-        (gevent_port, "LOYALTY_GEVENT_PORT"),
-    ):
-        if (taken == port or workers) and not port_free(taken):
+    ports = {"LOYALTY_HTTP_PORT": port}
+    if workers:
+        ports["LOYALTY_GEVENT_PORT"] = gevent_port
+    for variable, taken in ports.items():
+        if not port_free(taken):
             raise SetupError(
                 f"port {taken} is already taken (another Odoo?). Stop it, or serve "
                 f"on another port: {variable}={taken + 1} ./dev run"

@@ -58,11 +58,12 @@ class PosOrder(models.Model):
         Program = self.env["loyalty.points.program"]
         programs = {c: Program._program_for_company(c) for c in self.company_id}
         Entry.flush_model()
+        # The balance of the one rule (_amounts_sql), over the balance row ``b``.
+        balance = Entry._amounts_sql(SQL("o.partner_id"), SQL("o.program_id"))[0]
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT o.id, COALESCE(s.earned, 0), COALESCE(s.spent, 0),
-                       COALESCE(b.points, 0)
+                SELECT o.id, COALESCE(s.earned, 0), COALESCE(s.spent, 0), %(balance)s
                   FROM unnest(%(orders)s::int[], %(partners)s::int[],
                               %(programs)s::int[])
                        WITH ORDINALITY AS o(id, partner_id, program_id, rank)
@@ -87,12 +88,13 @@ class PosOrder(models.Model):
                     programs.get(order.company_id, Program).id or 0 for order in self
                 ],
                 accrual=Entry._accrual_sql(),
+                balance=balance,
             )
         )
-        for order, (_id, earned, spent, balance) in zip(self, rows, strict=True):
+        for order, (_id, earned, spent, points) in zip(self, rows, strict=True):
             order.loyalty_points_earned = float(earned)
             order.loyalty_points_spent = float(spent)
-            order.loyalty_points_balance = float(balance)
+            order.loyalty_points_balance = float(points)
 
     # ------------------------------------------------------------------ CRUD
     @api.ondelete(at_uninstall=False)

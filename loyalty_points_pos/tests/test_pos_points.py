@@ -11,6 +11,34 @@ class TestPosPoints(LoyaltyPointsPosCommon):
     """Earning and paying with points at the counter, computed on the server when
     the order syncs (no browser: orders are synced as the till sends them)."""
 
+    def test_receipt_figures_of_several_orders(self):
+        """Orders read together (a list, the sync's answer) each get their own
+        figures: what each earned and was paid with, and its own customer's
+        balance."""
+        self._grant(10000)
+        paid_with_points = self._sync(
+            [(self.product, 2)], [(self.points_pm, 30), (self.cash_pm1, 70)]
+        )
+        other = self.env["res.partner"].create({"name": "Second customer"})
+        earning = self._sync([(self.product, 1)], [(self.cash_pm1, 50)], customer=other)
+        orders = earning | paid_with_points
+        orders.invalidate_recordset()
+        self.assertRecordValues(
+            orders,
+            [
+                {
+                    "loyalty_points_earned": 100.0,
+                    "loyalty_points_spent": 0.0,
+                    "loyalty_points_balance": 100.0,
+                },
+                {
+                    "loyalty_points_earned": 0.0,
+                    "loyalty_points_spent": 3000.0,
+                    "loyalty_points_balance": 7000.0,
+                },
+            ],
+        )
+
     # ------------------------------------------------------------------ method
     def test_points_method(self):
         """The company's Loyalty Points method is on its points journal, a bank
