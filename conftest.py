@@ -8,6 +8,7 @@
 """
 
 import logging
+import os
 
 import pytest
 
@@ -92,3 +93,11 @@ def pytest_terminal_summary(terminalreporter):
     if logged:
         terminalreporter.section("Odoo logged errors outside any test")
         terminalreporter.line(_describe(logged))
+    # The reliability suite's table (tests/reliability/report.py), when it ran.
+    from tests.reliability.report import table
+
+    lines = table(os.environ.get("LOYALTY_RELIABILITY_REPORT"))
+    if lines:
+        terminalreporter.section("reliability")
+        for line in lines:
+            terminalreporter.write_line(line)

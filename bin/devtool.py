@@ -8,6 +8,7 @@ file under .state/ whose path is printed.
 import contextlib
 import glob
 import hashlib
+import json
 import os
 import pwd
 import shutil
@@ -27,6 +28,10 @@ ADDONS = ["loyalty_points", "loyalty_points_pos", "loyalty_points_portal"]
 TEST_EXTRA = ["base_automation"]
 RUN_DB = os.environ.get("LOYALTY_DB", "loyalty")
 TEST_DB = os.environ.get("LOYALTY_TEST_DB", "loyalty_test")
+# A copy of the new test database that nobody connects to: the reliability suite
+# (tests/reliability) copies it for each real multi-worker server it starts, which
+# commits what it does, never into the test database itself.
+TEMPLATE_DB = f"{TEST_DB}_template"
 PG_VARS = ("PGHOST", "PGPORT", "PGUSER", "PGPASSWORD")
 
 
@@ -201,6 +206,24 @@ class Postgres:
             self.started = False
             if not quiet:
                 say("postgresql: stopped the private cluster")
+
+    def restart_command(self):
+        """The command that restarts the private cluster with its options."""
+        return self._owner_cmd(
+            [
+                os.path.join(self._bindir(), "pg_ctl"),
+                "restart",
+                "-w",
+                "-t",
+                "60",
+                "-m",
+                "fast",
+                "-D",
+                self.data,
+                "-l",
+                os.path.join(self.home, "server.log"),
+            ]
+        )
 
     # helpers
     def _bindir(self):
@@ -497,7 +520,36 @@ def cmd_run(pg):
     return 0
 
 
-def cmd_test(pg, pytest_args, lint_too=True):
+def copy_database(pg, source, target):
+    """``target``, dropped first, as a copy of ``source`` with its filestore."""
+    drop_database(pg, target)
+    with contextlib.closing(pg.connect()) as conn, conn.cursor() as cr:
+        cr.execute(f'CREATE DATABASE "{target}" TEMPLATE "{source}"')
+    filestore = os.path.join(STATE, "data", "filestore")
+    if os.path.isdir(os.path.join(filestore, source)):
+        shutil.copytree(
+            os.path.join(filestore, source), os.path.join(filestore, target)
+        )
+
+
+def test_environ(pg, reliability_size):
+    """The environment of pytest: libpq's variables, and what the reliability
+    suite needs to start servers of its own (tests/reliability/server.py)."""
+    env = pg.environ()
+    env.update(
+        LOYALTY_TEMPLATE_DB=TEMPLATE_DB,
+        LOYALTY_RELIABILITY_SIZE=reliability_size,
+        LOYALTY_RELIABILITY_REPORT=os.path.join(STATE, "reliability.jsonl"),
+    )
+    if not pg.external:
+        # Restarting PostgreSQL is one of the faults the suite injects.
+        env["LOYALTY_PG_RESTART"] = json.dumps(pg.restart_command())
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(env["LOYALTY_RELIABILITY_REPORT"])
+    return env
+
+
+def cmd_test(pg, pytest_args, lint_too=True, reliability_size="small"):
     chrome = next(
         (
             shutil.which(b)
@@ -536,7 +588,10 @@ def cmd_test(pg, pytest_args, lint_too=True):
         )
         args, what = ["-i", ",".join(ADDONS + TEST_EXTRA)], "installing the addons"
     seconds = odoo_init(pg, conf, TEST_DB, args, install_log, what)
-    say(f"database: '{TEST_DB}' ready in {seconds:.0f} s")
+    copy_database(pg, TEST_DB, TEMPLATE_DB)
+    say(
+        f"database: '{TEST_DB}' ready in {seconds:.0f} s (and its copy '{TEMPLATE_DB}')"
+    )
 
     lint_failed = lint() if lint_too else False
 
@@ -555,7 +610,9 @@ def cmd_test(pg, pytest_args, lint_too=True):
         "--odoo-log-level=warn",
         *(pytest_args or [*ADDONS, "tests"]),
     ]
-    result = subprocess.run(cmd, cwd=ROOT, env=pg.environ(), check=False)
+    result = subprocess.run(
+        cmd, cwd=ROOT, env=test_environ(pg, reliability_size), check=False
+    )
     if lint_failed:
         return 1
     return result.returncode
@@ -584,6 +641,17 @@ def lint():
         else:
             say(f"lint: {name} clean")
     return failed
+
+
+# ------------------------------------------------------------------------ reliability
+RELIABILITY_DIR = "tests/reliability"
+
+
+def cmd_reliability(pg, pytest_args):
+    """The reliability suite at full size (./dev test runs it at a small size)."""
+    return cmd_test(
+        pg, [RELIABILITY_DIR, *pytest_args], lint_too=False, reliability_size="full"
+    )
 
 
 # ------------------------------------------------------------------------ screenshots
@@ -832,6 +900,8 @@ def main(argv):
             return cmd_test(pg, args)
         if command == "bench":
             return cmd_bench(pg, args)
+        if command == "reliability":
+            return cmd_reliability(pg, args)
         if command == "screenshots":
             return cmd_screenshots(pg, args)
         if command == "i18n":
