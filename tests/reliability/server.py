@@ -143,7 +143,8 @@ class Client:
         body = response.json()
         if "error" in body:
             raise RpcError(body["error"])
-        return body["result"]
+        # Odoo leaves "result" out of the response when the method returns None.
+        return body.get("result")
 
     def authenticate(self, login, password):
         info = self.jsonrpc(
@@ -302,7 +303,14 @@ class OdooServer:
     def env(self, uid=odoo.SUPERUSER_ID, context=None):
         """An environment on the server's database, in its own transaction,
         committed when the block ends without an error."""
-        registry = Registry(self.db)
+        # Loading a registry runs the modules' at_install tests when test_enable
+        # is on, as under the test command: never on a server's database.
+        saved = config["test_enable"]
+        config["test_enable"] = False
+        try:
+            registry = Registry(self.db)
+        finally:
+            config["test_enable"] = saved
         with registry.cursor() as cr:
             yield odoo.api.Environment(cr, uid, context or {})
 
