@@ -191,6 +191,15 @@ class LoyaltyPointsEntry(models.Model):
                 ON loyalty_points_entry (partner_id, program_id, available_date)
             """
         )
+        # A customer's history, newest first (the ledger's order): the first
+        # page of the portal's history and of the customer's smart button reads
+        # 20 entries of the index, not every entry of a long history.
+        cr.execute(
+            """
+            CREATE INDEX IF NOT EXISTS loyalty_points_entry_partner_date_idx
+                ON loyalty_points_entry (partner_id, program_id, date DESC, id DESC)
+            """
+        )
         # A customer's lots by expiry date: those past it that the nightly job
         # has not written off yet (the spendable rule, _amounts_sql).
         cr.execute(
@@ -487,11 +496,7 @@ class LoyaltyPointsEntry(models.Model):
         (``loyalty_points_program.expiry_done_date``) are looked at."""
         now = now or fields.Datetime.now()
         today = fields.Date.to_date(now)
-        left = SQL(
-            """e.points - COALESCE((SELECT SUM(a.points)
-                                      FROM loyalty_points_allocation a
-                                     WHERE a.lot_id = e.id), 0)"""
-        )
+        left = self._lot_left_sql()
         pending = SQL(
             """COALESCE((SELECT SUM(%(left)s) FROM loyalty_points_entry e
                           WHERE e.program_id = %(program)s
@@ -520,6 +525,16 @@ class LoyaltyPointsEntry(models.Model):
         )
         balance = SQL("COALESCE(b.points, 0)")
         return balance, pending, SQL("%s - %s - %s", balance, pending, past)
+
+    @api.model
+    def _lot_left_sql(self):
+        """SQL of what is left of the lot ``e``: its points less what was taken
+        from it (never below 0: a lot never gives more than it holds)."""
+        return SQL(
+            """e.points - COALESCE((SELECT SUM(a.points)
+                                      FROM loyalty_points_allocation a
+                                     WHERE a.lot_id = e.id), 0)"""
+        )
 
     @api.model
     def _available_lots(self, program, partner, now=None):

@@ -340,28 +340,30 @@ class ResPartner(models.Model):
         """[(date, points)] of what is left of the customer's lots in ``program``
         that meet ``condition`` (SQL over the entry ``e``), summed by their date
         ``column`` (``expiry_date``, ``available_date``), soonest first, at most
-        ``limit`` dates (None: all)."""
+        ``limit`` dates (None: all).
+
+        A lot never gives more than it holds, so the days are summed over every
+        lot, spent ones included (they add 0), in the order of the index on the
+        date: the next few expiries of a customer with a long history are read
+        from the first lots of the index, not from all of them."""
         self.ensure_one()
         self.env["loyalty.points.entry"].flush_model()
         self.env["loyalty.points.allocation"].flush_model()
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT lots.day, SUM(lots.remaining)
-                  FROM (SELECT %(column)s AS day,
-                               e.points - COALESCE(SUM(a.points), 0) AS remaining
-                          FROM loyalty_points_entry e
-                          LEFT JOIN loyalty_points_allocation a ON a.lot_id = e.id
-                         WHERE e.partner_id = %(partner)s
-                           AND e.program_id = %(program)s
-                           AND e.points > 0
-                           AND %(condition)s
-                         GROUP BY e.id) lots
-                 WHERE lots.remaining > 0
-                 GROUP BY lots.day
-                 ORDER BY lots.day
+                SELECT %(column)s AS day, SUM(%(left)s)
+                  FROM loyalty_points_entry e
+                 WHERE e.partner_id = %(partner)s
+                   AND e.program_id = %(program)s
+                   AND e.points > 0
+                   AND %(condition)s
+                 GROUP BY day
+                HAVING SUM(%(left)s) > 0
+                 ORDER BY day
                  LIMIT %(limit)s
                 """,
+                left=self.env["loyalty.points.entry"]._lot_left_sql(),
                 column=SQL.identifier("e", column),
                 partner=self.commercial_partner_id.id,
                 program=program.id,
