@@ -618,16 +618,17 @@ _RETRIED = re.compile(
 )
 
 
-def server_errors(server, ignore=()):
+def server_errors(server, ignore=(), since=0):
     """(errors, retried) of the server's log: the first line of each ERROR or
     CRITICAL record (and of each traceback) but the concurrency failures that
     Odoo retries (``odoo.sql_db`` logs the "bad query" of a serialization
     failure as an ERROR, then ``odoo.service.model`` tries the request again),
-    and how many of those there were. A concurrency failure that used up
+    and how many tries again there were. A concurrency failure that used up
     Odoo's tries is an error. ``ignore``: regular expressions of records to
-    leave out (faults a test injected)."""
+    leave out (faults a test injected). ``since``: where in the log to start
+    (``len(server.log())`` when a test began)."""
     records, current = [], None
-    for line in server.log().splitlines():
+    for line in server.log()[since:].splitlines():
         match = _RECORD.match(line)
         if match:
             current = [match.group(1), match.group(3), [line]]
@@ -641,12 +642,12 @@ def server_errors(server, ignore=()):
         text = "\n".join(lines)
         if any(re.search(pattern, text) for pattern in ignore):
             continue
-        if "maximum number of tries reached" in text:
+        if logger == "odoo.service.model" and "tries left, try again" in text:
+            retried += 1
+        elif "maximum number of tries reached" in text:
             errors.append(lines[0])
         elif level in ("ERROR", "CRITICAL"):
-            if logger == "odoo.sql_db" and _RETRIED.search(text):
-                retried += 1
-            else:
+            if logger != "odoo.sql_db" or not _RETRIED.search(text):
                 errors.append(lines[0])
         elif any(line.startswith("Traceback") for line in lines):
             errors.append(lines[0])
