@@ -7,9 +7,27 @@ from psycopg2.extensions import TransactionRollbackError
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.http import request
+from odoo.service.model import (
+    MAX_TRIES_ON_CONCURRENCY_FAILURE,
+    PG_CONCURRENCY_EXCEPTIONS_TO_RETRY,
+)
 from odoo.tools import SQL, float_compare, float_is_zero
 
 from ..tools import format_points
+
+
+def _tried_again(error):
+    """Whether Odoo will try the current request again after ``error``, a
+    serialization failure of the balance lock: it tries a request
+    ``MAX_TRIES_ON_CONCURRENCY_FAILURE`` times (failures are counted on the
+    request). Outside a request (a job, a shell), the caller decides: True."""
+    if not request or not isinstance(error, PG_CONCURRENCY_EXCEPTIONS_TO_RETRY):
+        return True
+    failures = getattr(request, "_loyalty_points_lock_failures", 0) + 1
+    request._loyalty_points_lock_failures = failures
+    return failures < MAX_TRIES_ON_CONCURRENCY_FAILURE
+
 
 # One meaning per kind (DESIGN.md): readers tell what an entry is from its kind,
 # and for a ``reverse``, from the kind of the one entry it undoes.
@@ -381,9 +399,28 @@ class LoyaltyPointsEntry(models.Model):
         ids = sorted(set(partners.ids))
         if not ids:
             return
+        try:
+            self._lock_balance_rows(program, ids)
+        except TransactionRollbackError as error:
+            if _tried_again(error):
+                raise
+            # Odoo's last try: many writers of this customer at once (a rush of
+            # payments) beat this one every time. Say so, instead of a server
+            # error; nothing is written (the request's transaction is rolled back,
+            # and is aborted already: the message reads nothing more).
+            raise UserError(
+                _(
+                    "These points are being used by another payment at this very "
+                    "moment: nothing was charged. Please try again."
+                )
+            ) from error
+
+    @api.model
+    def _lock_balance_rows(self, program, ids):
         # One statement creates the missing rows (new rows are this transaction's
         # alone until it commits) and locks the others, in the order of the
-        # partners: no deadlock between writers of several customers.
+        # partners: no deadlock between writers of several customers. Its
+        # serialization failure is expected (and retried): not logged as an error.
         self.env.cr.execute(
             SQL(
                 """WITH missing AS (
@@ -398,7 +435,8 @@ class LoyaltyPointsEntry(models.Model):
                     ORDER BY partner_id FOR NO KEY UPDATE""",
                 program=program.id,
                 ids=ids,
-            )
+            ),
+            log_exceptions=False,
         )
 
     @api.model

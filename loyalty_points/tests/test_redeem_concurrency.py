@@ -2,10 +2,13 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import threading
 from datetime import date
+from types import SimpleNamespace
 
-from odoo import SUPERUSER_ID, Command, api
+from psycopg2.extensions import TransactionRollbackError
+
+from odoo import SUPERUSER_ID, Command, api, http
 from odoo.exceptions import UserError
-from odoo.service.model import retrying
+from odoo.service.model import MAX_TRIES_ON_CONCURRENCY_FAILURE, retrying
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -110,3 +113,50 @@ class TestRedeemConcurrency(RealConnectionsCase):
                 [self.program_id],
             )
             self.assertEqual(float(cr.fetchone()[0]), 50.0)
+
+    def test_last_try_is_refused_cleanly(self):
+        """A redemption whose snapshot is older than another payment's commit
+        loses the balance lock: Odoo tries the request again (the serialization
+        failure goes up as it is), and on Odoo's last try the customer is told,
+        with a UserError, instead of a server error (a rush of payments of one
+        customer beat it every time). Nothing is written."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            program = (
+                env["loyalty.points.program"]
+                .with_context(active_test=False)
+                .browse(self.program_id)
+            )
+            partner = env["res.partner"].browse(self.partner_id)
+            # The transaction's snapshot is taken by its first query.
+            partner.read(["name"])
+            # Meanwhile another payment spends and commits.
+            with self.registry.cursor() as other:
+                other_env = api.Environment(other, SUPERUSER_ID, {})
+                other_env["loyalty.points.program"].with_context(
+                    active_test=False
+                ).browse(self.program_id)._redeem(
+                    other_env["res.partner"].browse(self.partner_id), 0.50
+                )
+            Entry = env["loyalty.points.entry"]
+            fake = SimpleNamespace(env=env)  # what _() reads of a request
+            http._request_stack.push(fake)
+            try:
+                for _try in range(MAX_TRIES_ON_CONCURRENCY_FAILURE - 1):
+                    with self.assertRaises(TransactionRollbackError):
+                        with cr.savepoint(flush=False):
+                            Entry._lock_balances(program, partner)
+                with self.assertRaisesRegex(UserError, "another payment"):
+                    with cr.savepoint(flush=False):
+                        Entry._lock_balances(program, partner)
+            finally:
+                http._request_stack.pop()
+            self.assertEqual(fake._loyalty_points_lock_failures, 5)
+            cr.rollback()
+        with self.registry.cursor() as cr:
+            cr.execute(
+                "SELECT COUNT(*), SUM(points) FROM loyalty_points_entry "
+                "WHERE program_id = %s",
+                [self.program_id],
+            )
+            self.assertEqual(cr.fetchone(), (2, 150.0))

@@ -273,6 +273,36 @@ class Shop:
             client.call("account.move", "action_post", [move_id])
         return move_id
 
+    def invoices(self, client, partner_id, amounts):
+        """Posted invoices of one tax-free line each, one per amount, made and
+        posted in two requests; returns their ids."""
+        move_ids = client.call(
+            "account.move",
+            "create",
+            [
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partner_id,
+                    "invoice_date": date.today().isoformat(),
+                    "invoice_line_ids": [
+                        (
+                            0,
+                            0,
+                            {
+                                "product_id": self.product_id,
+                                "quantity": 1.0,
+                                "price_unit": amount,
+                                "tax_ids": [(6, 0, [])],
+                            },
+                        )
+                    ],
+                }
+                for amount in amounts
+            ],
+        )
+        client.call("account.move", "action_post", move_ids)
+        return move_ids
+
     def residual(self, client, move_id):
         [row] = client.call("account.move", "read", [move_id], ["amount_residual"])
         return row["amount_residual"]
@@ -297,13 +327,11 @@ class Shop:
             [wizard],
             context=context,
         )
-        if isinstance(action, dict) and action.get("res_id"):
+        # The wizard opens the payment it made (or the list of those it made).
+        if action.get("res_id"):
             return [action["res_id"]]
-        return client.call(
-            "account.payment",
-            "search",
-            [("reconciled_invoice_ids", "in", [move_id])],
-        )
+        [(_field, _operator, payment_ids)] = action["domain"]
+        return payment_ids
 
     def pay_with_points(self, client, move_id, amount=None):
         """Pay ``move_id`` in the points journal (a backend points payment)."""
@@ -501,3 +529,126 @@ class Shop:
 
 def _now():
     return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+
+
+# ---------------------------------------------------------------------- ledger
+@dataclasses.dataclass
+class Tally:
+    """What the ledger holds per ticket (``("move", id)`` for an invoice,
+    ``("pos", id)`` for a POS order, ``("payment", id)`` for a payment that
+    names no invoice): the ``earn`` entries and the net points earned (less
+    their reversals), the ``redeem`` entries and the net points spent (less
+    what went back)."""
+
+    earns: dict
+    earned: dict
+    redeems: dict
+    spent: dict
+
+    def count(self, expected):
+        """(lost, doubled) over ``expected``, {ticket: (earn entries, points
+        earned net, redeem entries, points spent net)}: a ticket that holds
+        less than expected is lost, more is doubled (an entry that was
+        reversed and written again counts once: only the net points and the
+        entries not reversed are compared)."""
+        lost = doubled = 0
+        for ticket, (earns, earned, redeems, spent) in expected.items():
+            found = (
+                self.earns.get(ticket, 0),
+                round(self.earned.get(ticket, 0.0), 2),
+                self.redeems.get(ticket, 0),
+                round(self.spent.get(ticket, 0.0), 2),
+            )
+            wanted = (earns, round(earned, 2), redeems, round(spent, 2))
+            if any(f < w for f, w in zip(found, wanted, strict=True)):
+                lost += 1
+            if any(f > w for f, w in zip(found, wanted, strict=True)):
+                doubled += 1
+        return lost, doubled
+
+
+def _ticket(entry):
+    if entry.pos_order_id:
+        return ("pos", entry.pos_order_id.id)
+    if entry.move_id:
+        return ("move", entry.move_id.id)
+    if entry.payment_id:
+        return ("payment", entry.payment_id.id)
+    return None
+
+
+def tally(env, program_id):
+    """The ``Tally`` of the programme's ledger, read with ``server.env()``.
+    Entries not reversed are counted: an ``earn`` (or ``redeem``) undone in
+    full by ``reverse`` entries (a reset to draft, a cancelled payment) is not
+    counted again; partial reversals (a refund of part of a ticket) leave it
+    counted."""
+    entries = env["loyalty.points.entry"].search(
+        [("program_id", "=", program_id)], order="id"
+    )
+    reversed_points = {}
+    for entry in entries.filtered(lambda e: e.kind == "reverse"):
+        original = entry.reversed_entry_id
+        reversed_points[original.id] = reversed_points.get(original.id, 0.0) + (
+            entry.points
+        )
+    earns, earned, redeems, spent = {}, {}, {}, {}
+    for entry in entries:
+        original = entry.reversed_entry_id if entry.kind == "reverse" else entry
+        if original.kind not in ("earn", "redeem"):
+            continue
+        ticket = _ticket(original)
+        if original.kind == "earn":
+            earned[ticket] = earned.get(ticket, 0.0) + entry.points
+            counts = earns
+        else:
+            spent[ticket] = spent.get(ticket, 0.0) - entry.points
+            counts = redeems
+        if entry.kind != "reverse" and (
+            abs(entry.points + reversed_points.get(entry.id, 0.0)) > 1e-4
+        ):
+            counts[ticket] = counts.get(ticket, 0) + 1
+    return Tally(earns, earned, redeems, spent)
+
+
+# ---------------------------------------------------------------------- the log
+_RECORD = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (\w+) (\S+) (\S+): ")
+_RETRIED = re.compile(
+    r"could not serialize access|deadlock detected|could not obtain lock"
+)
+
+
+def server_errors(server, ignore=(), since=0):
+    """(errors, retried) of the server's log: the first line of each ERROR or
+    CRITICAL record (and of each traceback) but the concurrency failures that
+    Odoo retries (``odoo.sql_db`` logs the "bad query" of a serialization
+    failure as an ERROR, then ``odoo.service.model`` tries the request again),
+    and how many tries again there were. A concurrency failure that used up
+    Odoo's tries is an error. ``ignore``: regular expressions of records to
+    leave out (faults a test injected). ``since``: where in the log to start
+    (``len(server.log())`` when a test began)."""
+    records, current = [], None
+    for line in server.log()[since:].splitlines():
+        match = _RECORD.match(line)
+        if match:
+            current = [match.group(1), match.group(3), [line]]
+            records.append(current)
+        elif current:
+            current[2].append(line)
+        else:
+            records.append(current := ["", "", [line]])
+    errors, retried = [], 0
+    for level, logger, lines in records:
+        text = "\n".join(lines)
+        if any(re.search(pattern, text) for pattern in ignore):
+            continue
+        if logger == "odoo.service.model" and "tries left, try again" in text:
+            retried += 1
+        elif "maximum number of tries reached" in text:
+            errors.append(lines[0])
+        elif level in ("ERROR", "CRITICAL"):
+            if logger != "odoo.sql_db" or not _RETRIED.search(text):
+                errors.append(lines[0])
+        elif any(line.startswith("Traceback") for line in lines):
+            errors.append(lines[0])
+    return errors, retried
