@@ -87,6 +87,20 @@ def copy_database(source, target):
         )
 
 
+def registry_for(db):
+    """The registry of ``db`` in this process, loaded without running the addons'
+    tests: pytest-odoo sets ``test_enable`` inside test modules, and loading a
+    registry with it on would run the at_install tests of every module."""
+    with contextlib.suppress(KeyError):
+        return Registry.registries[db]
+    saved = config["test_enable"]
+    config["test_enable"] = False
+    try:
+        return Registry(db)
+    finally:
+        config["test_enable"] = saved
+
+
 def restart_postgres():
     """Restart the PostgreSQL server (the project's private cluster): every
     connection of every process is cut. Returns the seconds it took."""
@@ -302,8 +316,7 @@ class OdooServer:
     def env(self, uid=odoo.SUPERUSER_ID, context=None):
         """An environment on the server's database, in its own transaction,
         committed when the block ends without an error."""
-        registry = Registry(self.db)
-        with registry.cursor() as cr:
+        with registry_for(self.db).cursor() as cr:
             yield odoo.api.Environment(cr, uid, context or {})
 
     # processes, for the faults
