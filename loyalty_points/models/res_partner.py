@@ -66,46 +66,72 @@ class ResPartner(models.Model):
     )
 
     # ------------------------------------------------------------------ balances
-    def _loyalty_points_amounts(self, program):
-        """{commercial partner id: (balance, pending, available)} for ``self`` in
-        ``program``, in one query (``loyalty.points.entry._amounts_sql``: the one
-        rule of what can be spent, shared by every reader and every check)."""
-        partner_ids = sorted(set(self.commercial_partner_id.ids))
+    def _loyalty_points_rows(self, program):
+        """{partner id: (commercial partner id, balance, pending, available)} for
+        the partners of ``self`` in the database, each with the points of its
+        commercial entity in ``program``, in one query that also reads which
+        commercial entity that is (``loyalty.points.entry._amounts_sql``: the one
+        rule of what can be spent, shared by every reader and every check).
+
+        Reading ``commercial_partner_id`` through the ORM instead would fetch the
+        partner's whole row, a query and most of the cost of a balance read."""
+        partner_ids = sorted(set(self.ids))
         if not partner_ids or not program:
             return {}
+        self.browse(partner_ids).flush_recordset(["commercial_partner_id"])
         Entry = self.env["loyalty.points.entry"]
         Entry.flush_model()
         self.env["loyalty.points.allocation"].flush_model()
         balance, pending, available = Entry._amounts_sql(
-            SQL("p.id"), SQL("%s", program.id)
+            SQL("p.commercial_partner_id"), SQL("%s", program.id)
         )
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT p.id, %s, %s, %s
-                  FROM unnest(%s::int[]) p(id)
+                SELECT p.id, p.commercial_partner_id, %s, %s, %s
+                  FROM res_partner p
                   LEFT JOIN loyalty_points_balance b
-                         ON b.partner_id = p.id AND b.program_id = %s
+                         ON b.partner_id = p.commercial_partner_id
+                        AND b.program_id = %s
+                 WHERE p.id = ANY(%s)
                 """,
                 balance,
                 pending,
                 available,
-                partner_ids,
                 program.id,
+                partner_ids,
             )
         )
         return {
-            partner_id: (float(balance), float(pending), float(available))
-            for partner_id, balance, pending, available in rows
+            partner_id: (
+                commercial_id,
+                float(balance),
+                float(pending),
+                float(available),
+            )
+            for partner_id, commercial_id, balance, pending, available in rows
+        }
+
+    def _loyalty_points_amounts(self, program):
+        """{commercial partner id: (balance, pending, available)} for the
+        commercial entities of ``self`` in ``program`` (``_loyalty_points_rows``)."""
+        return {
+            commercial_id: tuple(figures)
+            for commercial_id, *figures in self._loyalty_points_rows(program).values()
         }
 
     @api.depends_context("company")
     def _compute_loyalty_points(self):
         program = self.env["loyalty.points.program"]._program_for_company()
-        amounts = self._loyalty_points_amounts(program)
+        rows = self._loyalty_points_rows(program)
+        new = self.filtered(lambda partner: partner._origin.id not in rows)
+        if new:  # partners being created (a form): their commercial entity's
+            rows.update(new.commercial_partner_id._origin._loyalty_points_rows(program))
         for partner in self:
-            balance, pending, available = amounts.get(
-                partner.commercial_partner_id.id, (0.0, 0.0, 0.0)
+            _commercial_id, balance, pending, available = (
+                rows.get(partner._origin.id)
+                or rows.get(partner.commercial_partner_id._origin.id)
+                or (False, 0.0, 0.0, 0.0)
             )
             partner.loyalty_points_balance = balance
             partner.loyalty_points_pending = pending

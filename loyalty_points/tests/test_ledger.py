@@ -215,10 +215,35 @@ class TestBalances(LoyaltyPointsCommon):
         )
         for partner in partners[:3]:
             self._pay(self._invoice([10.0], partner=partner))
+        partners.mapped("loyalty_points_balance")  # the program read
         partners.invalidate_recordset()
-        with self.assertQueryCount(4):
+        with self.assertQueryCount(1):
             values = partners.mapped("loyalty_points_balance")
         self.assertEqual(values[:3], [20, 20, 20])
+
+    def test_balance_read_is_one_query(self):
+        """A customer's balance, read again (as the partner's smart button, the
+        POS and the portal read it), costs one query: the points and which
+        commercial entity holds them, not the partner's whole row too."""
+        self._pay(self._invoice([10.0], partner=self.contact))
+        for partner in (self.customer, self.contact):
+            self.assertEqual(partner.loyalty_points_balance, 20)  # the program read
+            partner.invalidate_recordset()
+            with self.assertQueryCount(1):
+                self.assertEqual(partner.loyalty_points_balance, 20)
+                self.assertEqual(partner.loyalty_points_available, 20)
+
+    def test_new_contact_shows_its_company_points(self):
+        """A contact being created under a customer (its form, not saved yet)
+        shows the customer's points, as the saved contact will."""
+        self._pay(self._invoice([10.0]))
+        contact = self.env["res.partner"].new(
+            {"name": "New contact", "parent_id": self.customer.id}
+        )
+        self.assertEqual(contact.loyalty_points_balance, 20)
+        self.assertEqual(contact.loyalty_points_available, 20)
+        alone = self.env["res.partner"].new({"name": "New customer"})
+        self.assertEqual(alone.loyalty_points_balance, 0)
 
 
 class TestLedgerSecurity(LoyaltyPointsCommon):

@@ -34,14 +34,9 @@ class ResPartner(models.Model):
             ._program_for_company(config.company_id)
         )
         partners = self.browse(record["id"] for record in records)
-        amounts = partners._loyalty_points_amounts(program) if program else {}
-        commercial = {
-            partner.id: partner.commercial_partner_id.id for partner in partners
-        }
+        rows = partners._loyalty_points_rows(program)
         for record in records:
-            available = amounts.get(
-                commercial.get(record["id"], record["id"]), (0.0, 0.0, 0.0)
-            )[2]
+            available = rows.get(record["id"], (False, 0.0, 0.0, 0.0))[3]
             record["loyalty_points_available"] = available
             record["loyalty_points_value"] = (
                 max(available, 0.0) * program.point_value if program else 0.0

@@ -87,20 +87,6 @@ def copy_database(source, target):
         )
 
 
-def registry_for(db):
-    """The registry of ``db`` in this process, loaded without running the addons'
-    tests: pytest-odoo sets ``test_enable`` inside test modules, and loading a
-    registry with it on would run the at_install tests of every module."""
-    with contextlib.suppress(KeyError):
-        return Registry.registries[db]
-    saved = config["test_enable"]
-    config["test_enable"] = False
-    try:
-        return Registry(db)
-    finally:
-        config["test_enable"] = saved
-
-
 def restart_postgres():
     """Restart the PostgreSQL server (the project's private cluster): every
     connection of every process is cut. Returns the seconds it took."""
@@ -157,7 +143,8 @@ class Client:
         body = response.json()
         if "error" in body:
             raise RpcError(body["error"])
-        return body["result"]
+        # Odoo leaves "result" out of the response when the method returns None.
+        return body.get("result")
 
     def authenticate(self, login, password):
         info = self.jsonrpc(
@@ -316,7 +303,15 @@ class OdooServer:
     def env(self, uid=odoo.SUPERUSER_ID, context=None):
         """An environment on the server's database, in its own transaction,
         committed when the block ends without an error."""
-        with registry_for(self.db).cursor() as cr:
+        # Loading a registry runs the modules' at_install tests when test_enable
+        # is on, as under the test command: never on a server's database.
+        saved = config["test_enable"]
+        config["test_enable"] = False
+        try:
+            registry = Registry(self.db)
+        finally:
+            config["test_enable"] = saved
+        with registry.cursor() as cr:
             yield odoo.api.Environment(cr, uid, context or {})
 
     # processes, for the faults

@@ -20,6 +20,7 @@ import threading
 import time
 
 from odoo import Command, fields
+from odoo.modules.registry import Registry
 from odoo.tests import BaseCase
 from odoo.tools import SQL
 
@@ -27,7 +28,7 @@ from ..benchmarks.common import (
     ensure_program,
 )
 from .report import record, scaled
-from .server import OdooServer, registry_for
+from .server import OdooServer
 
 try:  # the one invariant checker (helper "random"), once it lands on main
     from .invariants import violations
@@ -178,7 +179,8 @@ class Backends:
 def rows_locked(server, table, where):
     """Hold ``FOR UPDATE`` on the rows of ``table`` matching ``where`` (SQL) from
     the test process until the block ends (its transaction is then rolled back)."""
-    cr = registry_for(server.db).cursor()
+    # The registry that server.env() loaded (a lookup once loaded).
+    cr = Registry(server.db).cursor()
     try:
         cr.execute(
             SQL("SELECT 1 FROM %s WHERE %s FOR UPDATE", SQL.identifier(table), where)
