@@ -19,39 +19,38 @@ import random
 import threading
 import time
 
-from odoo import Command, fields
+import requests
+
 from odoo.modules.registry import Registry
 from odoo.tests import BaseCase
-from odoo.tools import SQL
+from odoo.tools import SQL, mute_logger
 
 from ..benchmarks.common import (
-    ensure_program,
+    insert_allocations,
+    insert_entries,
+    insert_partners,
+    reserve_ids,
 )
+from .invariants import violations
 from .report import record, scaled
-from .server import OdooServer
-
-try:  # the one invariant checker (helper "random"), once it lands on main
-    from .invariants import violations
-except ImportError:  # pragma: no cover - until then, the checks of this file
-    violations = None
+from .scenario import Shop, earned_for, points_for
+from .server import OdooServer, RpcError, restart_postgres
 
 INVOICE_AMOUNT = 20.0
 CUSTOMER_POINTS = 100_000.0
-# Lines of the server's log that the faults cause and that are no failure: a
-# request cut by the restart of PostgreSQL, the bus reconnecting.
+# What the restart of PostgreSQL makes the server log: requests cut in the middle
+# or refused while it is down, the bus reconnecting. Nothing else may appear.
 RESTART_NOISE = (
-    r"psycopg2\.(OperationalError|InterfaceError)",
+    r"OperationalError",
+    r"InterfaceError",
     r"server closed the connection",
     r"terminating connection",
     r"connection to server",
     r"the database system is (shutting down|starting up)",
+    r"connection already closed",
     r"Bus\.loop",
-    r"odoo\.sql_db: bad query",
-    r"Exception during request handling",
+    r"bad query",
     r"^Traceback",
-    r"Failed to connect",
-    r"Connection refused",
-    r"No such file or directory",
 )
 
 
@@ -66,62 +65,6 @@ def wait_for(predicate, timeout, what, step=0.05):
         if time.monotonic() > deadline:
             raise AssertionError(f"{what}: not seen in {timeout} s")
         time.sleep(step)
-
-
-def ledger_violations(env):
-    """The broken invariants of DESIGN.md: the suite's checker when it is there,
-    else this file's own reading of the ledger (balances are the sum of the
-    entries, no lot gives more than it holds, no consumer takes more than it
-    spent, no lot expired twice)."""
-    env.flush_all()
-    env.invalidate_all()
-    if violations is not None:
-        return violations(env)
-    found = []
-    rows = env.execute_query(
-        SQL(
-            """
-            SELECT COALESCE(b.partner_id, e.partner_id), COALESCE(b.points, 0),
-                   COALESCE(e.points, 0)
-              FROM loyalty_points_balance b
-              FULL JOIN (SELECT partner_id, program_id, SUM(points) AS points
-                           FROM loyalty_points_entry
-                          GROUP BY partner_id, program_id) e
-                     ON e.partner_id = b.partner_id AND e.program_id = b.program_id
-             WHERE COALESCE(b.points, 0) <> COALESCE(e.points, 0)
-            """
-        )
-    )
-    found += [f"balance of partner {p} is {b}, its ledger sums {s}" for p, b, s in rows]
-    rows = env.execute_query(
-        SQL(
-            """
-            SELECT e.id FROM loyalty_points_entry e
-              JOIN loyalty_points_allocation a ON a.lot_id = e.id
-             GROUP BY e.id HAVING SUM(a.points) > MAX(e.points)
-            """
-        )
-    )
-    found += [f"lot {lot} gave more than it holds" for (lot,) in rows]
-    rows = env.execute_query(
-        SQL(
-            """
-            SELECT e.id FROM loyalty_points_entry e
-              JOIN loyalty_points_allocation a ON a.consumer_id = e.id
-             GROUP BY e.id HAVING SUM(a.points) > -MIN(e.points)
-            """
-        )
-    )
-    found += [f"entry {entry} took more than it spent" for (entry,) in rows]
-    rows = env.execute_query(
-        SQL(
-            """SELECT expired_lot_id FROM loyalty_points_entry
-                WHERE expired_lot_id IS NOT NULL
-                GROUP BY expired_lot_id HAVING COUNT(*) > 1"""
-        )
-    )
-    found += [f"lot {lot} expired twice" for (lot,) in rows]
-    return found
 
 
 class Backends:
@@ -223,76 +166,14 @@ class TestFaults(BaseCase):
         cls.server.__enter__()
         cls.addClassCleanup(cls.server.__exit__, None, None, None)
         cls.backends = Backends(cls.server)
-        cls.admin = cls.server.client("admin", "admin")
-        with cls.server.env() as env:
-            program = ensure_program(env)
-            program.write({"min_redemption": 1.0, "points_paid_earning": "none"})
-            cls.program_id = program.id
-            cls.company_id = env.company.id
-            cls.points_journal_id = env.company.loyalty_points_journal_id.id
-            cls.bank_journal_id = (
-                env["account.journal"]
-                .search(
-                    [("company_id", "=", env.company.id), ("type", "=", "bank")],
-                    order="id",
-                    limit=1,
-                )
-                .id
-            )
-            cls.product_id = (
-                env["product.product"]
-                .create(
-                    {
-                        "name": "Faults service",
-                        "type": "service",
-                        "list_price": INVOICE_AMOUNT,
-                        "taxes_id": [Command.clear()],
-                    }
-                )
-                .id
-            )
+        cls.shop = Shop(cls.server, tills=3, name="Faults")
+        cls.admin = cls.shop.admin
+        cls.program_id = cls.shop.program_id
 
     # ------------------------------------------------------------------ helpers
-    def _invoice_vals(self, partner_id, amount=INVOICE_AMOUNT):
-        return {
-            "move_type": "out_invoice",
-            "partner_id": partner_id,
-            "invoice_date": fields.Date.today(),
-            "invoice_line_ids": [
-                Command.create(
-                    {
-                        "product_id": self.product_id,
-                        "quantity": 1,
-                        "price_unit": amount,
-                        "tax_ids": [Command.clear()],
-                    }
-                )
-            ],
-        }
-
-    def _grant(self, env, partner_ids, points):
-        """One available lot of ``points`` for each of ``partner_ids``."""
-        Entry = env["loyalty.points.entry"]
-        program = env["loyalty.points.program"].browse(self.program_id)
-        Entry._lock_balances(program, env["res.partner"].browse(partner_ids))
-        Entry._write_entries(
-            [
-                {
-                    "partner_id": partner_id,
-                    "program_id": program.id,
-                    "company_id": self.company_id,
-                    "kind": "adjust",
-                    "points": points,
-                    "reason": "Faults: points to spend",
-                    "date": fields.Datetime.subtract(fields.Datetime.now(), days=1),
-                }
-                for partner_id in partner_ids
-            ]
-        )
-
     def _check_ledger(self):
         with self.server.env() as env:
-            broken = ledger_violations(env)
+            broken = violations(env)
         self.assertEqual(broken, [], "the ledger's invariants after the fault")
 
     def _cron_trigger(self, xmlid):
@@ -308,7 +189,7 @@ class TestFaults(BaseCase):
         with self.server.env() as env:
             invoice = env["account.move"].browse(invoice_id)
             payments = invoice._get_reconciled_payments().filtered(
-                lambda p: p.journal_id.id == self.points_journal_id
+                lambda p: p.journal_id.id == self.shop.points_journal_id
                 and p.state in ("in_process", "paid")
             )
             entries = env["loyalty.points.entry"].search(
@@ -334,7 +215,7 @@ class TestFaults(BaseCase):
         """``state`` is the redemption wholly there (one payment, one entry of the
         invoice's points, the balance less those points, the invoice paid) or
         wholly absent (as ``before``); returns which."""
-        points = INVOICE_AMOUNT / 0.01
+        points = points_for(INVOICE_AMOUNT)
         there = {
             "payments": 1,
             "entries": 1,
@@ -345,48 +226,13 @@ class TestFaults(BaseCase):
         self.assertIn(state, (there, before), f"{what}: neither whole nor absent")
         return state == there
 
-    def _portal_pay(self, client, invoice_id):
-        token = client.csrf_token(f"/my/invoices/{invoice_id}")
-
-        def pay():
-            response = client.post(
-                f"/my/invoices/{invoice_id}/pay_with_points",
-                data={"csrf_token": token},
-                allow_redirects=False,
-            )
-            return response.status_code, response.headers.get("Location", "")
-
-        return pay
-
-    def _backend_pay(self, invoice_id):
-        context = {"active_model": "account.move", "active_ids": [invoice_id]}
-        wizard_id = self.admin.call(
-            "account.payment.register",
-            "create",
-            {
-                "journal_id": self.points_journal_id,
-                "amount": INVOICE_AMOUNT,
-                "payment_date": fields.Date.to_string(fields.Date.today()),
-            },
-            context=context,
-        )
-
-        def pay():
-            return self.admin.call(
-                "account.payment.register",
-                "action_create_payments",
-                [wizard_id],
-                context=context,
-            )
-
-        return pay
-
     def _pay(self, channel, portal, invoice_id):
-        """The request that pays ``invoice_id`` with points, ready to send (the
-        page's CSRF token or the wizard read first, as a browser does)."""
+        """The points payment of ``invoice_id``, as a function that sends it:
+        the portal's form (its page read first for the CSRF token) or the
+        backend's register-payment wizard."""
         if channel == "portal":
-            return self._portal_pay(portal, invoice_id)
-        return self._backend_pay(invoice_id)
+            return lambda: self.shop.portal_pay(portal, invoice_id)
+        return lambda: self.shop.pay_with_points(self.admin, invoice_id)
 
     def test_1_worker_killed_mid_redemption(self):
         """A worker is SIGKILLed while it serves a points payment, in turn through
@@ -403,26 +249,15 @@ class TestFaults(BaseCase):
         faults = survived = 0
         outcomes = {"there": 0, "absent": 0}
         requests_before = self.server.requests
-        with self.server.env() as env:
-            customer = env["res.partner"].create(
-                {"name": "Faults redemption customer", "is_company": True}
-            )
-            env["res.users"].with_context(no_reset_password=True).create(
-                {
-                    "name": customer.name,
-                    "login": "faults-portal",
-                    "password": "faults-portal",
-                    "partner_id": customer.id,
-                    "groups_id": [Command.set([env.ref("base.group_portal").id])],
-                }
-            )
-            self._grant(env, customer.ids, CUSTOMER_POINTS)
-            invoices = env["account.move"].create(
-                [self._invoice_vals(customer.id) for _i in range(rounds)]
-            )
-            invoices.action_post()
-            customer_id, invoice_ids = customer.id, invoices.ids
-        portal = self.server.client("faults-portal", "faults-portal")
+        customer = self.shop.customer(
+            "Faults redemption customer", points=CUSTOMER_POINTS, portal=True
+        )
+        customer_id = customer.partner_id
+        invoice_ids = [
+            self.shop.invoice(self.admin, customer_id, INVOICE_AMOUNT)
+            for _i in range(rounds)
+        ]
+        portal = self.shop.portal(customer)
         # How long unhindered payments take: the random kills fall within.
         durations = [0.5]
         rng = random.Random(11)
@@ -495,7 +330,7 @@ class TestFaults(BaseCase):
                 result = pay()
                 durations.append(time.monotonic() - started)
                 if channel == "portal":
-                    self.assertIn("loyalty_points=paid", result[1], what)
+                    self.assertEqual(result, (303, "paid"), what)
                 there = self._assert_whole(
                     self._redemption_state(customer_id, invoice_id), before, what
                 )
@@ -511,7 +346,7 @@ class TestFaults(BaseCase):
                 )
             )
         self.assertEqual(count, rounds, "one redeem entry per invoice paid")
-        self.assertEqual(float(redeemed), rounds * INVOICE_AMOUNT / 0.01)
+        self.assertEqual(float(redeemed), rounds * points_for(INVOICE_AMOUNT))
         balance = self._redemption_state(customer_id, invoice_ids[0])["balance"]
         self.assertEqual(balance, CUSTOMER_POINTS - float(redeemed))
         self.assertGreaterEqual(faults, rounds * 2 // 3, "the kills landed")
@@ -548,4 +383,478 @@ class TestFaults(BaseCase):
             replaced,
             60,
             "a new worker replaces the killed one",
+        )
+
+    # ------------------------------------------------------------------ jobs
+    def _cron(self, xmlid):
+        """A function that runs the job ``xmlid`` now in a worker, as the Run
+        Manually button does (``ir.cron.method_direct_trigger`` as admin)."""
+        with self.server.env() as env:
+            cron_id = env.ref(xmlid).id
+        return lambda: self.admin.call("ir.cron", "method_direct_trigger", [cron_id])
+
+    def _expired(self):
+        """{lot id: points expired} of the ledger's ``expire`` entries, and their
+        number."""
+        with self.server.env() as env:
+            rows = env.execute_query(
+                SQL(
+                    """SELECT expired_lot_id, -SUM(points), COUNT(*)
+                         FROM loyalty_points_entry WHERE kind = 'expire'
+                        GROUP BY expired_lot_id"""
+                )
+            )
+        return {lot: float(points) for lot, points, _n in rows}, sum(
+            n for _l, _p, n in rows
+        )
+
+    def _build_expiry_ledger(self, size):
+        """``size`` entries of new customers, as the expiry benchmark makes them:
+        80 % lots of 100 points earned over the last two years (about half past
+        their expiry date), 20 % redemptions of 30 points from one lot each."""
+        with self.server.env() as env:
+            program = env["loyalty.points.program"].browse(self.program_id)
+            partners = insert_partners(env, max(size // 10, 1), "Faults expiry ")
+            lots = size * 4 // 5
+            first = reserve_ids(env, "loyalty_points_entry", size)
+            now = env.cr.now()
+            insert_entries(
+                env,
+                program,
+                SQL(
+                    """
+                    SELECT %(first)s + g AS id,
+                           (%(partners)s::int[])[1 + mod(g, %(count)s)] AS partner_id,
+                           'earn' AS kind, 100 AS points,
+                           %(now)s - make_interval(days => mod(g, 730)) AS date,
+                           %(now)s - make_interval(days => mod(g, 730))
+                               AS available_date,
+                           (%(now)s - make_interval(days => mod(g, 730) - 365))::date
+                               AS expiry_date
+                      FROM generate_series(0, %(lots)s - 1) g
+                    """,
+                    first=first,
+                    partners=partners,
+                    count=len(partners),
+                    now=now,
+                    lots=lots,
+                ),
+            )
+            insert_entries(
+                env,
+                program,
+                SQL(
+                    """
+                    SELECT %(first)s + %(lots)s + r AS id, lot.partner_id,
+                           'redeem' AS kind, -30 AS points,
+                           lot.date + interval '1 minute' AS date,
+                           NULL::timestamp AS available_date,
+                           NULL::date AS expiry_date
+                      FROM generate_series(0, %(redeems)s - 1) r
+                      JOIN loyalty_points_entry lot ON lot.id = %(first)s + r
+                    """,
+                    first=first,
+                    lots=lots,
+                    redeems=size - lots,
+                ),
+            )
+            insert_allocations(
+                env,
+                SQL(
+                    """SELECT %(first)s + %(lots)s + r AS consumer_id,
+                              %(first)s + r AS lot_id, 30 AS points
+                         FROM generate_series(0, %(redeems)s - 1) r""",
+                    first=first,
+                    lots=lots,
+                    redeems=size - lots,
+                ),
+            )
+            env.cr.execute("ANALYZE loyalty_points_entry, loyalty_points_allocation")
+        return partners
+
+    def _uninterrupted(self, run, read):
+        """What ``run(env)`` writes when nothing interrupts it, read by
+        ``read(env)`` on the server's database, then rolled back: the same code
+        on the same ledger, the reference the interrupted runs are compared to."""
+        with self.server.env() as env:
+            run(env)
+            env.flush_all()
+            result = read(env)
+            env.cr.rollback()
+        return result
+
+    def _compare(self, expected, actual):
+        """(lost, doubled): the points of ``expected`` {key: points} missing from
+        ``actual``, and those ``actual`` holds beyond it."""
+        lost = sum(
+            max(points - actual.get(key, 0.0), 0.0) for key, points in expected.items()
+        )
+        doubled = sum(
+            max(points - expected.get(key, 0.0), 0.0) for key, points in actual.items()
+        )
+        return lost, doubled
+
+    def test_2_expiry_job_killed(self):
+        """The nightly expiry job, run in a worker over a ledger of ``size``
+        entries, is killed twice: while it waits on a customer's balance row
+        after locking the others (before it writes anything), and while its
+        INSERT of ``expire`` entries runs. Each time nothing of it stays (the
+        ledger has the ``expire`` entries it had), the invariants hold; the job
+        run again completes: each lot past its date expires once, by what was
+        left of it, exactly as a run without interruption expires them (computed
+        on the same ledger and rolled back); a further run expires nothing."""
+        size = scaled(100_000, 1_000_000)
+        requests_before = self.server.requests
+        partners = self._build_expiry_ledger(size)
+        with self.server.env() as env:
+            [(last_id,)] = env.execute_query(
+                SQL("SELECT COALESCE(MAX(id), 0) FROM loyalty_points_entry")
+            )
+        expected = self._uninterrupted(
+            lambda env: env["loyalty.points.entry"]._cron_expire_points(),
+            lambda env: {
+                lot: float(points)
+                for lot, points in env.execute_query(
+                    SQL(
+                        """SELECT expired_lot_id, -points FROM loyalty_points_entry
+                            WHERE kind = 'expire' AND id > %s""",
+                        last_id,
+                    )
+                )
+            },
+        )
+        before, count_before = self._expired()
+        self.assertTrue(expected, "the ledger has lots past their date")
+        self.assertFalse(set(expected) & set(before), "none expired yet")
+        run = self._cron("loyalty_points.ir_cron_loyalty_points_expire")
+        faults = survived = 0
+        # 1. Blocked on the last customer's balance row, the others locked.
+        with rows_locked(
+            self.server,
+            "loyalty_points_balance",
+            SQL("partner_id = %s AND program_id = %s", partners[-1], self.program_id),
+        ):
+            flight = InFlight(run)
+            flight.start()
+            row = wait_for(
+                lambda: self.backends.find(
+                    lambda r: r["waiting"] and "FOR NO KEY UPDATE OF b" in r["query"]
+                ),
+                120,
+                "the expiry job waits on the balance lock",
+            )
+            self.kill_workers()
+            faults += 1
+            flight.join(120)
+        self._wait_killed(row)
+        self.assertEqual(flight.outcome[0], "error", "the job was cut")
+        self.assertEqual(self._expired(), (before, count_before), "nothing stays")
+        self._check_ledger()
+        survived += 1
+        # 2. In the middle of its INSERT of the expire entries.
+        flight = InFlight(run)
+        flight.start()
+        row = wait_for(
+            lambda: self.backends.find(
+                lambda r: r["state"] == "active" and "expired AS (" in r["query"]
+            ),
+            120,
+            "the expiry job's INSERT runs",
+        )
+        self.kill_workers()
+        faults += 1
+        flight.join(120)
+        self._wait_killed(row)
+        self.assertEqual(flight.outcome[0], "error", "the job was cut")
+        self.assertEqual(self._expired(), (before, count_before), "nothing stays")
+        self._check_ledger()
+        survived += 1
+        # Run again: complete, as without the faults; once more: nothing to do.
+        self.assertTrue(run())
+        after, count_after = self._expired()
+        actual = {lot: points for lot, points in after.items() if lot not in before}
+        lost, doubled = self._compare(expected, actual)
+        self.assertEqual(actual, expected, "the same lots and points expired")
+        self.assertEqual(count_after - count_before, len(expected), "once each")
+        self.assertTrue(run())
+        self.assertEqual(self._expired()[1], count_after, "a further run: nothing")
+        self._check_ledger()
+        self.assertEqual(self.server.errors(), [])
+        record(
+            "faults",
+            faults_injected=faults,
+            faults_survived=survived,
+            requests=self.server.requests - requests_before,
+            lost=round(lost),
+            doubled=round(doubled) + (count_after - count_before - len(expected)),
+        )
+
+    def test_3_backfill_killed(self):
+        """The backfill job (the points that paid invoices are missing, here
+        ``count`` invoices paid while the program was off) is killed in a worker
+        while it waits on the last customer's balance row, after it wrote the
+        ``earn`` entries of the invoices before (seen in pg_locks, not
+        committed): none of its entries stays, the invariants hold. Run again, it
+        awards every invoice once, the same points per invoice as a run without
+        interruption (computed on the same ledger and rolled back); a further run
+        awards nothing."""
+        count = scaled(30, 300)
+        requests_before = self.server.requests
+        Program = "loyalty.points.program"
+        self.admin.call(Program, "write", [self.program_id], {"state": "off"})
+        customers = [
+            self.shop.customer(f"Faults backfill customer {i}").partner_id
+            for i in range(3)
+        ]
+        # The last customer holds points already: its balance row can be locked.
+        last = self.shop.customer("Faults backfill last", points=10.0).partner_id
+        invoice_ids = [
+            self.shop.invoice(self.admin, customers[i % len(customers)], 10.0 + i)
+            for i in range(count)
+        ]
+        invoice_ids.append(self.shop.invoice(self.admin, last, 50.0))
+        for invoice_id in invoice_ids:
+            self.shop.pay(self.admin, invoice_id)
+        self.admin.call(Program, "write", [self.program_id], {"state": "on"})
+
+        def earned(env):
+            rows = env.execute_query(
+                SQL(
+                    """SELECT move_id, SUM(points) FROM loyalty_points_entry
+                        WHERE move_id = ANY(%s) GROUP BY move_id""",
+                    invoice_ids,
+                )
+            )
+            return {move: float(points) for move, points in rows}
+
+        with self.server.env() as env:
+            candidates = env[Program].browse(self.program_id)._backfill_candidate_ids()
+            self.assertEqual(earned(env), {}, "paid while off: nothing earned")
+        self.assertLessEqual(set(invoice_ids), set(candidates))
+        self.assertEqual(candidates[-1], invoice_ids[-1], "the last one is last")
+        expected = self._uninterrupted(
+            lambda env: env[Program]._cron_backfill_invoices(), earned
+        )
+        self.assertEqual(
+            expected,
+            {move: earned_for(10.0 + i) for i, move in enumerate(invoice_ids[:-1])}
+            | {invoice_ids[-1]: earned_for(50.0)},
+            "each invoice earns 2 points per 1.00",
+        )
+        run = self._cron("loyalty_points.ir_cron_loyalty_points_backfill")
+        with rows_locked(
+            self.server,
+            "loyalty_points_balance",
+            SQL("partner_id = %s AND program_id = %s", last, self.program_id),
+        ):
+            flight = InFlight(run)
+            flight.start()
+            row = wait_for(
+                lambda: self.backends.find(lambda r: r["waiting"]),
+                120,
+                "the backfill waits on the last customer's balance",
+            )
+            self.assertIn("loyalty_points_entry", row["wrote"], "earlier ones written")
+            self.kill_workers()
+            flight.join(120)
+        self._wait_killed(row)
+        self.assertEqual(flight.outcome[0], "error", "the job was cut")
+        with self.server.env() as env:
+            self.assertEqual(earned(env), {}, "nothing of the killed run stays")
+        self._check_ledger()
+        self.assertTrue(run())
+        with self.server.env() as env:
+            actual = earned(env)
+            [(entries,)] = env.execute_query(
+                SQL(
+                    "SELECT COUNT(*) FROM loyalty_points_entry WHERE move_id = ANY(%s)",
+                    invoice_ids,
+                )
+            )
+        lost, doubled = self._compare(expected, actual)
+        self.assertEqual(actual, expected, "the same points as without the fault")
+        self.assertEqual(entries, len(invoice_ids), "one entry per invoice")
+        self.assertTrue(run())
+        with self.server.env() as env:
+            self.assertEqual(earned(env), expected, "a further run: nothing more")
+        self._check_ledger()
+        self.assertEqual(self.server.errors(), [])
+        record(
+            "faults",
+            faults_injected=1,
+            faults_survived=1,
+            requests=self.server.requests - requests_before,
+            tickets=len(invoice_ids),
+            lost=round(lost),
+            doubled=round(doubled) + entries - len(invoice_ids),
+        )
+
+    # ------------------------------------------------------------------ POS
+    def test_4_postgres_restarted_during_pos_syncs(self):
+        """PostgreSQL is restarted (every connection cut, the server down for a
+        few seconds) ``restarts`` times during a burst of POS syncs from
+        ``clients`` tills' sessions at once, orders of 4 customers on 3 tills,
+        every other one paid partly with points. Each till sends an order as the
+        cashier validates it (strict), and when that fails, sends the same
+        payload (same uuid) again as it drains its queue, until the server
+        accepts it. Then every order is there exactly once with its payments,
+        each earned its points once and each points payment redeemed once, every
+        customer's balance is their grant plus what their orders earned less
+        what they paid with points, the invariants hold, and the server's log
+        shows nothing but the cut connections."""
+        count = scaled(40, 400)
+        clients = scaled(4, 8)
+        restarts = scaled(1, 3)
+        requests_before = self.server.requests
+        # Enough for every points payment of a customer, whatever the order.
+        grant = points_for(10.0) * count
+        customers = [
+            self.shop.customer(f"Faults till customer {i}", points=grant).partner_id
+            for i in range(4)
+        ]
+        orders, paid_with_points = [], {}
+        for index in range(count):
+            points = 10.0 if index % 2 else 0.0
+            orders.append(
+                self.shop.order(
+                    customers[index % len(customers)],
+                    [(1, 20.0), (2, 5.0)],
+                    points=points,
+                    till=index % len(self.shop.tills),
+                )
+            )
+            paid_with_points[orders[-1]["uuid"]] = points
+        queues = [orders[i::clients] for i in range(clients)]
+        done = []
+        failures = []
+        refusals = []
+        lock = threading.Lock()
+        deadline = time.monotonic() + 600
+
+        def till(queue):
+            client = self.shop.cashier()
+            for order in queue:
+                strict = True
+                while True:
+                    try:
+                        self.shop.sync(client, order, strict=strict)
+                        break
+                    except RpcError as error:
+                        if error.refusal:
+                            with lock:
+                                refusals.append(error)
+                            return
+                        failure = error
+                    except (requests.RequestException, ValueError) as error:
+                        failure = error
+                    with lock:
+                        failures.append(type(failure).__name__)
+                    if time.monotonic() > deadline:
+                        return
+                    # Queued: sent again from the queue, as offline orders are.
+                    strict = False
+                    time.sleep(0.5)
+                with lock:
+                    done.append(order["uuid"])
+
+        threads = [threading.Thread(target=till, args=(q,)) for q in queues]
+        restart_seconds = []
+        with mute_logger("odoo.sql_db"):
+            for thread in threads:
+                thread.start()
+            for number in range(restarts):
+                wait_for(
+                    lambda n=number: len(done) >= count * (n + 1) // (restarts + 2),
+                    300,
+                    "orders synced before the restart",
+                )
+                restart_seconds.append(restart_postgres())
+            for thread in threads:
+                thread.join(600)
+        self.assertEqual(refusals, [], "no order refused")
+        self.assertEqual(sorted(done), sorted(o["uuid"] for o in orders), "all landed")
+        self.assertTrue(failures, "the restart cut requests (retried)")
+        uuids = [o["uuid"] for o in orders]
+        with self.server.env() as env:
+            [(landed, distinct)] = env.execute_query(
+                SQL(
+                    "SELECT COUNT(*), COUNT(DISTINCT uuid) FROM pos_order "
+                    "WHERE uuid = ANY(%s)",
+                    uuids,
+                )
+            )
+            [(payments,)] = env.execute_query(
+                SQL(
+                    """SELECT COUNT(*) FROM pos_payment p
+                         JOIN pos_order o ON o.id = p.pos_order_id
+                        WHERE o.uuid = ANY(%s)""",
+                    uuids,
+                )
+            )
+            rows = env.execute_query_dict(
+                SQL(
+                    """
+                    SELECT o.uuid, o.partner_id,
+                           COUNT(e.id) FILTER (WHERE e.kind = 'earn') AS earns,
+                           COALESCE(SUM(e.points) FILTER (WHERE e.kind = 'earn'), 0)
+                               AS earned,
+                           COUNT(e.id) FILTER (WHERE e.kind = 'redeem') AS redeems,
+                           COALESCE(-SUM(e.points) FILTER (WHERE e.kind = 'redeem'),
+                                    0) AS redeemed
+                      FROM pos_order o
+                      LEFT JOIN loyalty_points_entry e ON e.pos_order_id = o.id
+                     WHERE o.uuid = ANY(%s)
+                     GROUP BY o.uuid, o.partner_id
+                    """,
+                    uuids,
+                )
+            )
+            balances = dict(
+                env.execute_query(
+                    SQL(
+                        """SELECT partner_id, SUM(points) FROM loyalty_points_entry
+                            WHERE partner_id = ANY(%s) AND program_id = %s
+                            GROUP BY partner_id""",
+                        customers,
+                        self.program_id,
+                    )
+                )
+            )
+        by_uuid = {row["uuid"]: row for row in rows}
+        sent_payments = sum(len(o["payment_ids"]) for o in orders)
+        expected_balance = dict.fromkeys(customers, grant)
+        lost = doubled = 0
+        for order in orders:
+            points = paid_with_points[order["uuid"]]
+            earn = earned_for(order["amount_total"] - points)
+            redeem = points_for(points)
+            expected_balance[order["partner_id"]] += earn - redeem
+            row = by_uuid.get(order["uuid"])
+            if not row:
+                lost += 1
+                continue
+            self.assertEqual(
+                (row["earns"], float(row["earned"])), (1, earn), order["uuid"]
+            )
+            self.assertEqual(
+                (row["redeems"], float(row["redeemed"])),
+                (1 if points else 0, redeem),
+                order["uuid"],
+            )
+            doubled += max(row["earns"] - 1, 0) + max(row["redeems"] - 1, 0)
+        self.assertEqual((landed, distinct), (count, count), "each order once")
+        self.assertEqual(payments, sent_payments, "each payment once")
+        self.assertEqual(
+            {p: float(b) for p, b in balances.items()}, expected_balance, "balances"
+        )
+        self._check_ledger()
+        self.assertEqual(self.server.errors(ignore=RESTART_NOISE), [])
+        record(
+            "faults",
+            faults_injected=restarts,
+            faults_survived=restarts,
+            requests=self.server.requests - requests_before,
+            tickets=count,
+            lost=lost + (count - landed if landed < count else 0),
+            doubled=doubled + (landed - count if landed > count else 0),
         )
