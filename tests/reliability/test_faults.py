@@ -282,8 +282,9 @@ class TestFaults(BaseCase):
             for _i in range(rounds)
         ]
         portal = self.shop.portal(customer)
-        # How long unhindered payments take: the random kills fall within.
-        durations = [0.5]
+        # How long unhindered payments take: the random kills fall within the
+        # quickest, so that they land while the payment is in flight.
+        durations = []
         rng = random.Random(11)
         for index, invoice_id in enumerate(invoice_ids):
             channel = ("portal", "backend")[index % 2]
@@ -294,7 +295,7 @@ class TestFaults(BaseCase):
             if moment == "random":
                 flight = InFlight(pay)
                 flight.start()
-                time.sleep(rng.uniform(0.0, max(durations)))
+                time.sleep(rng.uniform(0.0, min(durations or [0.5])))
                 # Whatever it is doing then: reading the page, in the
                 # transaction, committing, answering.
                 row = self.backends.find(lambda r: r["state"] != "idle") or {}
@@ -535,7 +536,9 @@ class TestFaults(BaseCase):
         run again completes: each lot past its date expires once, by what was
         left of it, exactly as a run without interruption expires them (computed
         on the same ledger and rolled back); a further run expires nothing."""
-        size = scaled(100_000, 1_000_000)
+        # The invariant checker reads the whole ledger after each fault: its books
+        # query takes minutes over a million entries, hence 200,000 at full size.
+        size = scaled(100_000, 200_000)
         requests_before = self.server.requests
         partners = self._build_expiry_ledger(size)
         with self.server.env() as env:
