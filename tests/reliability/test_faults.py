@@ -9,8 +9,9 @@ How a fault lands in the middle of the work: the test process holds a row lock t
 the request needs further on (a customer's balance row, which every ledger writer
 locks; an invoice's row, which a payment updates after it wrote its points), or waits
 until the job's long statement runs, reads in ``pg_stat_activity`` and ``pg_locks``
-which worker serves it (Odoo names each connection ``odoo-<pid>``) and what its
-transaction wrote so far, then kills that worker. A killed worker never sends its
+that the request waits or runs and what its transaction wrote so far, then kills
+every HTTP worker (Odoo names all the workers' connections after the main process,
+so a backend does not tell which worker holds it). A killed worker never sends its
 COMMIT: PostgreSQL rolls its transaction back when the backend finds its client gone.
 """
 
