@@ -1,7 +1,7 @@
 # Copyright 2026 Loyalty Points contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.tools import SQL, float_compare, format_amount, format_date
 
 from ..tools import format_points
@@ -17,6 +17,8 @@ OPERATORS = {
 
 
 STATEMENT_TEMPLATE = "loyalty_points.mail_template_loyalty_points_statement"
+USER_GROUP = "loyalty_points.group_loyalty_points_user"
+MANAGER_GROUP = "loyalty_points.group_loyalty_points_manager"
 
 
 class ResPartner(models.Model):
@@ -199,8 +201,24 @@ class ResPartner(models.Model):
         return [("commercial_partner_id", "not in" if zero_matches else "in", ids)]
 
     # ------------------------------------------------------------------ actions
+    def _loyalty_points_button_check(self, group, one=True):
+        """A button of the customer's form or Action menu, called over RPC as the
+        form calls it: refused to users outside ``group`` (whom the form does
+        not show it), and, with ``one``, unless it is called on one customer
+        (a clear refusal rather than a server error)."""
+        if not self.env.user.has_group(group):
+            raise AccessError(
+                _("Only loyalty points staff can open customers' points.")
+                if group == USER_GROUP
+                else _("Only loyalty points managers can grant or deduct points.")
+            )
+        if one and len(self) != 1:
+            raise UserError(
+                _("Choose one customer: this applies to one customer at a time.")
+            )
+
     def action_view_loyalty_points(self):
-        self.ensure_one()
+        self._loyalty_points_button_check(USER_GROUP)
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "loyalty_points.loyalty_points_entry_action"
         )
@@ -225,7 +243,7 @@ class ResPartner(models.Model):
 
     def action_loyalty_points_adjust(self):
         """The grant-or-deduct wizard for this customer (its commercial entity)."""
-        self.ensure_one()
+        self._loyalty_points_button_check(MANAGER_GROUP)
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "loyalty_points.loyalty_points_adjust_wizard_action"
         )
@@ -358,6 +376,14 @@ class ResPartner(models.Model):
         """The mail composer with the points statement: one customer in comment
         mode (the statement is kept in its chatter), several in mass mode (one
         e-mail each, rendered for each customer)."""
+        self._loyalty_points_button_check(USER_GROUP, one=False)
+        if not self:
+            raise UserError(_("Select the customers to send a points statement to."))
+        # The customers must exist and be readable (another company's: refused)
+        # before the composer is opened for them.
+        self.check_access("read")
+        if len(self.exists()) != len(self):
+            raise MissingError(_("Some of these customers were deleted: reload."))
         template = self.env.ref(STATEMENT_TEMPLATE)
         return {
             "type": "ir.actions.act_window",

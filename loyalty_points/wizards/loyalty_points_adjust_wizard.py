@@ -4,7 +4,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_is_zero
 
-from ..tools import format_points
+from ..tools import format_points, wizard_input
 
 MANAGER_GROUP = "loyalty_points.group_loyalty_points_manager"
 
@@ -48,6 +48,13 @@ class LoyaltyPointsAdjustWizard(models.TransientModel):
         digits="Loyalty Points",
         compute="_compute_balances",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        return super().create([wizard_input(self, v, create=True) for v in vals_list])
+
+    def write(self, vals):
+        return super().write(wizard_input(self, vals))
 
     @api.model
     def default_get(self, fields_list):

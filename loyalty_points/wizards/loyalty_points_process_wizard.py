@@ -2,6 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import _, api, fields, models
 
+from ..tools import wizard_input
+
 
 class LoyaltyPointsProcessWizard(models.TransientModel):
     """Award the points that paid invoices are missing (e.g. paid while the program
@@ -29,6 +31,13 @@ class LoyaltyPointsProcessWizard(models.TransientModel):
     )
     invoice_count = fields.Integer(string="Invoices", readonly=True)
     points = fields.Float(digits="Loyalty Points", readonly=True)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        return super().create([wizard_input(self, v, create=True) for v in vals_list])
+
+    def write(self, vals):
+        return super().write(wizard_input(self, vals))
 
     def action_process(self):
         self.ensure_one()

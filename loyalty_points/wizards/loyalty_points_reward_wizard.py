@@ -2,6 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import api, fields, models
 
+from ..tools import wizard_input
+
 
 class LoyaltyPointsRewardWizard(models.TransientModel):
     """Staff redeem a reward of the catalogue on a draft customer invoice: the
@@ -35,6 +37,13 @@ class LoyaltyPointsRewardWizard(models.TransientModel):
         digits="Loyalty Points",
         compute="_compute_available",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        return super().create([wizard_input(self, v, create=True) for v in vals_list])
+
+    def write(self, vals):
+        return super().write(wizard_input(self, vals))
 
     @api.model
     def default_get(self, fields_list):

@@ -1,6 +1,7 @@
 # Copyright 2026 Loyalty Points contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import logging
+import math
 from collections import defaultdict
 
 from markupsafe import Markup
@@ -9,7 +10,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, float_compare, format_amount
 
-from odoo.addons.loyalty_points.tools import format_points
+from odoo.addons.loyalty_points.tools import format_points, record_id_input
 
 _logger = logging.getLogger(__name__)
 
@@ -111,6 +112,7 @@ class PosOrder(models.Model):
     # ------------------------------------------------------------------ sync
     @api.model
     def _process_order(self, order, existing_order):
+        self._loyalty_points_check_payload(order)
         # Read before super, which removes it from the values of an update.
         uuid = order.get("uuid") or (existing_order and existing_order.uuid)
         order_id = super()._process_order(order, existing_order)
@@ -125,6 +127,51 @@ class PosOrder(models.Model):
                 )
             pos_order._loyalty_points_pos_sync(strict=strict)
         return order_id
+
+    @api.model
+    def _loyalty_points_check_payload(self, order):
+        """Refuse what the till (or a script) sent about points that the ORM
+        would fail on with a server error: a points payment whose amount is not
+        a finite number, a reward that is not a record id."""
+        # sudo: which methods pay with points, whatever the user's rights.
+        Method = self.env["pos.payment.method"].sudo()
+        for command in order.get("payment_ids") or ():
+            vals = command[2] if isinstance(command, list | tuple) else None
+            if not isinstance(vals, dict):
+                continue
+            method_id = vals.get("payment_method_id")
+            if not isinstance(method_id, int) or isinstance(method_id, bool):
+                continue
+            if not Method.browse(method_id).exists().loyalty_points_redeem:
+                continue
+            amount = vals.get("amount")
+            if (
+                isinstance(amount, bool)
+                or not isinstance(amount, int | float)
+                or not math.isfinite(amount)
+            ):
+                raise UserError(
+                    _(
+                        "%(amount)s is not an amount to pay with points: enter the "
+                        "amount of the Loyalty Points payment again.",
+                        amount=repr(amount),
+                    )
+                )
+        for command in order.get("lines") or ():
+            vals = command[2] if isinstance(command, list | tuple) else None
+            if isinstance(vals, dict) and vals.get("loyalty_points_reward_id"):
+                field = self.env["pos.order.line"]._fields["loyalty_points_reward_id"]
+                reward_id = record_id_input(
+                    self.env, vals["loyalty_points_reward_id"], field.string
+                )
+                # sudo: whether the reward exists; reading it is checked later.
+                if not self.env[field.comodel_name].sudo().browse(reward_id).exists():
+                    raise UserError(
+                        _(
+                            "The reward of this line does not exist any more: "
+                            "remove the line and choose another reward."
+                        )
+                    )
 
     def _loyalty_points_is_new(self):
         """Whether this order was created by the sync running now (and so has no
@@ -316,6 +363,8 @@ class PosOrder(models.Model):
             return
         for payment in todo.filtered(lambda p: p.amount > 0):
             self._loyalty_points_redeem_payment(program, partner, payment, strict)
+        if self.amount_total >= 0:
+            return  # a sale gives no points back (refused or flagged above)
         for payment in todo.filtered(lambda p: p.amount < 0):
             self._loyalty_points_give_back_payment(program, partner, payment)
 
@@ -326,6 +375,15 @@ class PosOrder(models.Model):
         rounding = self.currency_id.rounding
         points = sum(payments.mapped("amount"))
         problem = False
+        if self.amount_total >= 0 and any(
+            float_compare(p.amount, 0.0, precision_rounding=rounding) < 0
+            for p in payments
+        ):
+            problem = _(
+                "%(order)s is a sale: a Loyalty Points payment of a sale cannot be "
+                "negative (points go back to a customer through a refund only).",
+                order=self.name,
+            )
         if (
             self.amount_total >= 0
             and float_compare(points, self.amount_total, precision_rounding=rounding)

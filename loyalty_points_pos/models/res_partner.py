@@ -1,6 +1,7 @@
 # Copyright 2026 Loyalty Points contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import api, models
+from odoo import _, api, models
+from odoo.exceptions import UserError
 
 # What the till shows of each partner, computed without the ledger.
 POS_FIELDS = ("loyalty_points_available", "loyalty_points_value")
@@ -46,7 +47,16 @@ class ResPartner(models.Model):
     def loyalty_points_pos_balance(self, config_id):
         """What the till shows for the selected customer, read now: the program's
         status and rules, and the customer's available points and their worth."""
-        self.ensure_one()
+        if len(self) != 1:
+            raise UserError(_("Choose one customer to read the points of."))
+        if not isinstance(config_id, int) or isinstance(config_id, bool):
+            raise UserError(
+                _(
+                    "%(value)s is not a Point of Sale: pass the id of the till's "
+                    "configuration.",
+                    value=repr(config_id),
+                )
+            )
         config = self.env["pos.config"].browse(config_id)
         # sudo: cashiers have no right on programs; they read only these figures.
         program = (
