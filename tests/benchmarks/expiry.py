@@ -25,9 +25,13 @@ SIZES = {"full": 1_000_000, "small": 100_000}
 TARGET_SECONDS = 30.0
 
 
-def build(env, size):
-    program = ensure_program(env)
-    partners = insert_partners(env, max(size // 10, 1), "Benchmark expiry customer ")
+def build(env, size, program=None, name="Benchmark expiry customer "):
+    """``size`` entries of new customers named ``name``…: 80 % lots of 100 points
+    earned over the last two years (about half past their expiry date), 20 %
+    redemptions of 30 points from one lot each, in ``program`` (the benchmark's
+    by default). Returns (program, partner ids, lots past their date)."""
+    program = program or ensure_program(env)
+    partners = insert_partners(env, max(size // 10, 1), name)
     lots = size * 4 // 5
     redeems = size - lots
     first = reserve_ids(env, "loyalty_points_entry", size)

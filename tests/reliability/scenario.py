@@ -612,7 +612,6 @@ def tally(env, program_id):
 
 
 # ---------------------------------------------------------------------- the log
-_RECORD = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (\w+) (\S+) (\S+): ")
 _RETRIED = re.compile(
     r"could not serialize access|deadlock detected|could not obtain lock"
 )
@@ -627,18 +626,8 @@ def server_errors(server, ignore=(), since=0):
     Odoo's tries is an error. ``ignore``: regular expressions of records to
     leave out (faults a test injected). ``since``: where in the log to start
     (``len(server.log())`` when a test began)."""
-    records, current = [], None
-    for line in server.log()[since:].splitlines():
-        match = _RECORD.match(line)
-        if match:
-            current = [match.group(1), match.group(3), [line]]
-            records.append(current)
-        elif current:
-            current[2].append(line)
-        else:
-            records.append(current := ["", "", [line]])
     errors, retried = [], 0
-    for level, logger, lines in records:
+    for level, logger, lines in server.records(since):
         text = "\n".join(lines)
         if any(re.search(pattern, text) for pattern in ignore):
             continue

@@ -36,6 +36,10 @@ import odoo
 from odoo.modules.registry import Registry
 from odoo.tools import config
 
+# How the server's log starts a record: its level, then its logger after the
+# database's name.
+RECORD = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (\w+) \S+ (\S+): ")
+
 # Exceptions that are a clean refusal: the user is told what to do.
 REFUSALS = (
     "odoo.exceptions.UserError",
@@ -345,13 +349,32 @@ class OdooServer:
         with open(self.log_path, encoding="utf-8", errors="replace") as handle:
             return handle.read()
 
-    def errors(self, ignore=()):
-        """The ERROR/CRITICAL lines and tracebacks of the log, but those matching
-        one of the regular expressions ``ignore`` (faults the test injected)."""
+    def records(self, since=0):
+        """[(level, logger, lines)] of the log's records from its character
+        ``since`` on: each record is its first line ("2026-12-02 06:39:14,236
+        29404 ERROR db logger: message") and the lines that follow it (a
+        traceback) up to the next record."""
+        records, current = [], None
+        for line in self.log()[since:].splitlines():
+            match = RECORD.match(line)
+            if match:
+                current = (match.group(1), match.group(2), [line])
+                records.append(current)
+            elif current:
+                current[2].append(line)
+            else:
+                records.append(current := ("", "", [line]))
+        return records
+
+    def errors(self, ignore=(), since=0):
+        """The first line of each ERROR or CRITICAL record of the log and of
+        each record with a traceback, but those whose text matches one of the
+        regular expressions ``ignore`` (faults the test injected)."""
         found = []
-        for line in self.log().splitlines():
-            if re.search(r" (ERROR|CRITICAL) |^Traceback", line) and not any(
-                re.search(pattern, line) for pattern in ignore
-            ):
-                found.append(line)
+        for level, _logger, lines in self.records(since):
+            text = "\n".join(lines)
+            if any(re.search(pattern, text) for pattern in ignore):
+                continue
+            if level in ("ERROR", "CRITICAL") or "\nTraceback" in f"\n{text}":
+                found.append(lines[0])
         return found
