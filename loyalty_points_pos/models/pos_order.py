@@ -142,7 +142,9 @@ class PosOrder(models.Model):
             method_id = vals.get("payment_method_id")
             if not isinstance(method_id, int) or isinstance(method_id, bool):
                 continue
-            if not Method.browse(method_id).exists().loyalty_points_redeem:
+            # Read with the order's other fields of its methods (no query of
+            # its own); an id of no method is refused here (MissingError).
+            if not Method.browse(method_id).loyalty_points_redeem:
                 continue
             amount = vals.get("amount")
             if (
