@@ -211,11 +211,15 @@ class LoyaltyPointsEntry(models.Model):
         )
         # A customer's history, newest first (the ledger's order): the first
         # page of the portal's history and of the customer's smart button reads
-        # 20 entries of the index, not every entry of a long history.
+        # 20 entries of the index (the id breaks ties, by an incremental sort),
+        # not every entry of a long history. Without the id: an index ending in
+        # it lured the planner, on a table freshly filled in bulk (a backfill),
+        # into scanning all of it for every lookup by id (foreign key checks).
         cr.execute(
             """
-            CREATE INDEX IF NOT EXISTS loyalty_points_entry_partner_date_idx
-                ON loyalty_points_entry (partner_id, program_id, date DESC, id DESC)
+            DROP INDEX IF EXISTS loyalty_points_entry_partner_date_idx;
+            CREATE INDEX IF NOT EXISTS loyalty_points_entry_partner_day_idx
+                ON loyalty_points_entry (partner_id, program_id, date DESC)
             """
         )
         # A customer's lots by expiry date: those past it that the nightly job
@@ -387,7 +391,7 @@ class LoyaltyPointsEntry(models.Model):
 
     # ------------------------------------------------------------------ writing
     @api.model
-    def _lock_balances(self, program, partners):
+    def _lock_balances(self, program, partners, amounts=False):
         """Lock the balance rows of ``partners`` in ``program`` for this transaction.
 
         Every ledger writer that reads the customer's ledger to decide what to write
@@ -395,12 +399,16 @@ class LoyaltyPointsEntry(models.Model):
         earning is locked by the balance trigger when written. A concurrent writer
         that already changed one of these rows makes this transaction fail with a
         serialization error, which Odoo retries: the retry sees the committed
-        entries, so two cashiers cannot spend the same points."""
+        entries, so two cashiers cannot spend the same points.
+
+        With ``amounts``, returns {partner id: (balance, pending, available)}
+        read by the same statement, under the lock (``_amounts_sql``; a partner
+        without points is missing): what a redemption checks next."""
         ids = sorted(set(partners.ids))
         if not ids:
-            return
+            return {}
         try:
-            self._lock_balance_rows(program, ids)
+            rows = self._lock_balance_rows(program, ids, amounts)
         except TransactionRollbackError as error:
             if _tried_again(error):
                 raise
@@ -414,13 +422,28 @@ class LoyaltyPointsEntry(models.Model):
                     "moment: nothing was charged. Please try again."
                 )
             ) from error
+        return {
+            partner_id: tuple(float(value) for value in values)
+            for partner_id, *values in rows
+        }
 
     @api.model
-    def _lock_balance_rows(self, program, ids):
+    def _lock_balance_rows(self, program, ids, amounts=False):
         # One statement creates the missing rows (new rows are this transaction's
         # alone until it commits) and locks the others, in the order of the
         # partners: no deadlock between writers of several customers. Its
         # serialization failure is expected (and retried): not logged as an error.
+        # The amounts are read in the transaction's snapshot, which a concurrent
+        # writer of these rows cannot have moved past (it fails the lock).
+        if amounts:
+            self.flush_model()
+            self.env["loyalty.points.allocation"].flush_model()
+            columns = SQL(
+                "b.partner_id, %s, %s, %s",
+                *self._amounts_sql(SQL("b.partner_id"), SQL("b.program_id")),
+            )
+        else:
+            columns = SQL("b.partner_id")
         self.env.cr.execute(
             SQL(
                 """WITH missing AS (
@@ -430,14 +453,16 @@ class LoyaltyPointsEntry(models.Model):
                         ORDER BY p
                        ON CONFLICT DO NOTHING
                    )
-                   SELECT 1 FROM loyalty_points_balance
-                    WHERE program_id = %(program)s AND partner_id = ANY(%(ids)s)
-                    ORDER BY partner_id FOR NO KEY UPDATE""",
+                   SELECT %(columns)s FROM loyalty_points_balance b
+                    WHERE b.program_id = %(program)s AND b.partner_id = ANY(%(ids)s)
+                    ORDER BY b.partner_id FOR NO KEY UPDATE OF b""",
                 program=program.id,
                 ids=ids,
+                columns=columns,
             ),
             log_exceptions=False,
         )
+        return self.env.cr.fetchall() if amounts else []
 
     @api.model
     def _accrual_sql(self):
@@ -577,27 +602,37 @@ class LoyaltyPointsEntry(models.Model):
     @api.model
     def _available_lots(self, program, partner, now=None):
         """[(lot id, remaining)] of the spendable lots, soonest expiry first."""
-        now = now or fields.Datetime.now()
         rows = self.env.execute_query(
             SQL(
-                """
-                SELECT e.id, e.points - COALESCE(SUM(a.points), 0) AS remaining
-                  FROM loyalty_points_entry e
-                  LEFT JOIN loyalty_points_allocation a ON a.lot_id = e.id
-                 WHERE e.partner_id = %(partner)s AND e.program_id = %(program)s
-                   AND e.points > 0 AND e.available_date <= %(now)s
-                   AND (e.expiry_date IS NULL OR e.expiry_date >= %(today)s)
-                 GROUP BY e.id
-                HAVING e.points - COALESCE(SUM(a.points), 0) > 0
-                 ORDER BY e.expiry_date ASC NULLS LAST, e.date, e.id
-                """,
-                partner=partner.id,
-                program=program.id,
-                now=now,
-                today=fields.Date.to_date(now),
+                "SELECT l.id, l.remaining FROM (%s) l ORDER BY l.rank",
+                self._available_lots_sql(program, partner, now),
             )
         )
         return [(lot_id, float(remaining)) for lot_id, remaining in rows]
+
+    @api.model
+    def _available_lots_sql(self, program, partner, now=None):
+        """SQL of the spendable lots of ``partner`` in ``program``: id, remaining
+        and rank (soonest expiry first)."""
+        now = now or fields.Datetime.now()
+        return SQL(
+            """
+            SELECT e.id, e.points - COALESCE(SUM(a.points), 0) AS remaining,
+                   ROW_NUMBER() OVER (
+                       ORDER BY e.expiry_date ASC NULLS LAST, e.date, e.id) AS rank
+              FROM loyalty_points_entry e
+              LEFT JOIN loyalty_points_allocation a ON a.lot_id = e.id
+             WHERE e.partner_id = %(partner)s AND e.program_id = %(program)s
+               AND e.points > 0 AND e.available_date <= %(now)s
+               AND (e.expiry_date IS NULL OR e.expiry_date >= %(today)s)
+             GROUP BY e.id
+            HAVING e.points - COALESCE(SUM(a.points), 0) > 0
+            """,
+            partner=partner.id,
+            program=program.id,
+            now=now,
+            today=fields.Date.to_date(now),
+        )
 
     @api.model
     def _ledger_today(self):
@@ -685,6 +720,9 @@ class LoyaltyPointsEntry(models.Model):
     def _allocate(self, from_lot_ids=()):
         """Record which lots this negative entry consumes."""
         self.ensure_one()
+        if not from_lot_ids:
+            self._allocate_available()
+            return
         need = -self.points
         allocations = []
         lots = []
@@ -716,6 +754,42 @@ class LoyaltyPointsEntry(models.Model):
         if allocations:
             # sudo: allocations are written with their entry, by the ledger only.
             self.env["loyalty.points.allocation"].sudo().create(allocations)
+
+    def _allocate_available(self):
+        """Take this negative entry's points from the customer's available lots,
+        first to expire first (``_available_lots``), in one statement: what every
+        redemption and deduction does."""
+        self.ensure_one()
+        precision = self.env["decimal.precision"].precision_get("Loyalty Points")
+        Allocation = self.env["loyalty.points.allocation"]
+        Allocation.flush_model()
+        self.flush_model()
+        now = fields.Datetime.now()
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO loyalty_points_allocation
+                       (consumer_id, lot_id, points,
+                        create_uid, create_date, write_uid, write_date)
+                SELECT %(consumer)s, l.id, LEAST(l.remaining, %(need)s - l.taken),
+                       %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM (SELECT l.id, l.remaining,
+                               COALESCE(SUM(l.remaining) OVER (
+                                   ORDER BY l.rank ROWS BETWEEN UNBOUNDED
+                                   PRECEDING AND 1 PRECEDING), 0) AS taken
+                          FROM (%(lots)s) l) l
+                 WHERE l.taken < %(need)s
+                """,
+                consumer=self.id,
+                need=SQL("ROUND(%s::numeric, %s)", -self.points, precision),
+                uid=self.env.uid,
+                now=now,
+                lots=self._available_lots_sql(self.program_id, self.partner_id, now),
+            )
+        )
+        # Written beside the ORM: what it holds of these entries' lots is stale.
+        self.invalidate_recordset(["allocation_ids"])
+        self.invalidate_model(["lot_allocation_ids"])
 
     @api.model
     def _expirable_lots_sql(self, today):

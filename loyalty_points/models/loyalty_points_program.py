@@ -395,9 +395,13 @@ class LoyaltyPointsProgram(models.Model):
                 )
             )
 
-    def _check_redemption(self, partner, points, amount, channel="backend"):
+    def _check_redemption(
+        self, partner, points, amount, channel="backend", amounts=None
+    ):
         """The rules of paying with points, in one place for every channel
-        (``backend``, ``pos``, ``portal``). Call it under ``_lock_balances``."""
+        (``backend``, ``pos``, ``portal``). Call it under ``_lock_balances``;
+        ``amounts``: the customer's (balance, pending, available) that the lock
+        read, or None to read them here."""
         self._check_spending_open(channel)
         rounding = self.currency_id.rounding
         if float_compare(amount, 0.0, precision_rounding=rounding) <= 0:
@@ -414,9 +418,9 @@ class LoyaltyPointsProgram(models.Model):
                 )
             )
         partner = partner.commercial_partner_id
-        _balance, pending, available = partner._loyalty_points_amounts(self).get(
-            partner.id, (0.0, 0.0, 0.0)
-        )
+        if amounts is None:
+            amounts = partner._loyalty_points_amounts(self).get(partner.id)
+        _balance, pending, available = amounts or (0.0, 0.0, 0.0)
         precision = self.env["decimal.precision"].precision_get("Loyalty Points")
         if float_compare(available, points, precision_digits=precision) < 0:
             raise UserError(
@@ -439,8 +443,10 @@ class LoyaltyPointsProgram(models.Model):
         Entry = self.env["loyalty.points.entry"]
         partner = partner.commercial_partner_id
         points = self._points_for_amount(amount)
-        Entry._lock_balances(self, partner)
-        self._check_redemption(partner, points, amount, channel)
+        amounts = Entry._lock_balances(self, partner, amounts=True)
+        self._check_redemption(
+            partner, points, amount, channel, amounts=amounts.get(partner.id)
+        )
         return Entry._write_entries(
             [
                 {

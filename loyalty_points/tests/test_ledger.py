@@ -9,7 +9,7 @@ from psycopg2 import errors
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, new_test_user, tagged
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
 from .common import LoyaltyPointsCommon
 
@@ -232,6 +232,45 @@ class TestBalances(LoyaltyPointsCommon):
             with self.assertQueryCount(1):
                 self.assertEqual(partner.loyalty_points_balance, 20)
                 self.assertEqual(partner.loyalty_points_available, 20)
+
+    def test_redemption_reads_the_points_under_its_lock(self):
+        """A redemption takes three statements: the lock, which reads the points
+        it checks in the same statement; the ``redeem`` entry; the allocations,
+        from the lots first to expire first in one statement. After a first
+        redemption of 100 points from the lot that expires first, one of 300
+        takes its other 100 and the next lot, leaving the last one."""
+        today = fields.Date.today()
+        lots = self.env["loyalty.points.entry"].browse()
+        for days in (30, 10, 20):
+            lots |= self._adjust(
+                self.customer, 200.0, expiry_date=today + timedelta(days=days)
+            )
+        self.program._redeem(self.customer, 1.0, reason="Test")
+        with self.assertQueryCount(3):
+            redeem = self.program._redeem(self.customer, 3.0, reason="Test")
+        self.assertEqual(redeem.points, -300.0)
+        self.assertEqual(
+            [(a.lot_id, a.points) for a in redeem.allocation_ids],
+            [(lots[1], 100.0), (lots[2], 200.0)],
+        )
+        self.assertEqual(self.customer.loyalty_points_available, 200.0)
+
+    def test_no_index_ends_in_the_id(self):
+        """No index of the ledger holds its id after other columns: on a table
+        freshly filled in bulk (a backfill, statistics not yet gathered), the
+        planner took such an index for every lookup by id, the foreign key
+        checks of the allocations among them, and scanned all of it each time."""
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT i.indexrelid::regclass::text
+                     FROM pg_index i
+                     JOIN pg_attribute a ON a.attrelid = i.indrelid
+                                        AND a.attnum = ANY(i.indkey)
+                    WHERE i.indrelid = 'loyalty_points_entry'::regclass
+                      AND a.attname = 'id' AND i.indkey[0] <> a.attnum"""
+            )
+        )
+        self.assertEqual(rows, [])
 
     def test_new_contact_shows_its_company_points(self):
         """A contact being created under a customer (its form, not saved yet)

@@ -133,18 +133,26 @@ class PosOrder(models.Model):
         """Refuse what the till (or a script) sent about points that the ORM
         would fail on with a server error: a points payment whose amount is not
         a finite number, a reward that is not a record id."""
-        # sudo: which methods pay with points, whatever the user's rights.
-        Method = self.env["pos.payment.method"].sudo()
-        for command in order.get("payment_ids") or ():
-            vals = command[2] if isinstance(command, list | tuple) else None
-            if not isinstance(vals, dict):
-                continue
-            method_id = vals.get("payment_method_id")
-            if not isinstance(method_id, int) or isinstance(method_id, bool):
-                continue
-            # Read with the order's other fields of its methods (no query of
-            # its own); an id of no method is refused here (MissingError).
-            if not Method.browse(method_id).loyalty_points_redeem:
+        payments = [
+            vals
+            for vals in (
+                command[2] if isinstance(command, list | tuple) else None
+                for command in order.get("payment_ids") or ()
+            )
+            if isinstance(vals, dict)
+            and isinstance(vals.get("payment_method_id"), int)
+            and not isinstance(vals["payment_method_id"], bool)
+        ]
+        # sudo: which methods pay with points, whatever the user's rights. All
+        # the order's methods in one read, which the sync reads anyway; an id
+        # of no method is refused here (MissingError).
+        Method = (
+            self.env["pos.payment.method"]
+            .sudo()
+            .browse(vals["payment_method_id"] for vals in payments)
+        )
+        for vals, method in zip(payments, Method, strict=True):
+            if not method.loyalty_points_redeem:
                 continue
             amount = vals.get("amount")
             if (
