@@ -464,6 +464,13 @@ class LoyaltyPointsEntry(models.Model):
         )
         return self.env.cr.fetchall() if amounts else []
 
+    def _ticket_vals(self, vals):
+        """The fields naming the ticket of this earning, for a reversal of it that
+        the change of another ticket (``vals``: that ticket's entry values)
+        writes: found with this earning's entries (``_accrual_rows``)."""
+        self.ensure_one()
+        return {"move_id": self.move_id.id}
+
     @api.model
     def _accrual_sql(self):
         """SQL condition, over the entry ``e`` and the entry ``r`` it reverses

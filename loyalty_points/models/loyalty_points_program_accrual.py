@@ -187,22 +187,32 @@ class LoyaltyPointsProgram(models.Model):
             points = target - net_points
         vals = dict(vals, program_id=self.id, kind="reverse")
         if delta < 0:
+            points = min(points, 0.0)
             lots = in_cycle.filtered(lambda e: e.points > 0)
-            return Entry._write_entries(
-                [
-                    dict(
-                        vals,
-                        points=min(points, 0.0),
-                        amount_basis=delta,
-                        reversed_entry_id=earn.id,
-                        _from_lot_ids=lots.ids,
-                    )
-                ]
+            own = dict(
+                vals,
+                points=points,
+                amount_basis=delta,
+                reversed_entry_id=earn.id,
+                _from_lot_ids=lots.ids,
             )
+            vals_list = [own]
+            held = max(net_points, 0.0)
+            if (
+                self.mode == "cumulative"
+                and float_compare(-points, held, precision_digits=4) > 0
+            ):
+                # The customer's total crossed back over steps that later tickets
+                # completed: the ticket gives back what it holds, its later
+                # tickets the rest.
+                own["points"] = -held
+                vals_list += self._cumulative_spill(earn, points + held, vals)
+            return Entry._write_entries(vals_list)
         points = max(points, 0.0)
-        undone = defaultdict(float)
+        undone, undone_points = defaultdict(float), defaultdict(float)
         for entry in in_cycle.filtered(lambda e: e.reversed_entry_id.kind == "reverse"):
             undone[entry.reversed_entry_id.id] += entry.amount_basis
+            undone_points[entry.reversed_entry_id.id] += entry.points
         vals_list = []
         basis_left, points_left = delta, points
         drops = in_cycle.filtered(lambda e: e.reversed_entry_id == earn)
@@ -226,9 +236,125 @@ class LoyaltyPointsProgram(models.Model):
             points_left -= vals_list[-1]["points"]
             if float_compare(basis_left, 0.0, precision_digits=4) <= 0:
                 break
-        if vals_list:
+        if self.mode == "cumulative":
+            # An undo gives back at most what its drop took; what the customer's
+            # total earns beyond it, later tickets gave for this ticket: it goes
+            # back to them (_cumulative_spill).
+            for piece in vals_list:
+                drop = Entry.browse(piece["reversed_entry_id"])
+                room = -drop.points - undone_points[drop.id]
+                extra = piece["points"] - max(room, 0.0)
+                if extra > 0:
+                    piece["points"] -= extra
+                    points_left += extra
+            if float_compare(points_left, 0.0, precision_digits=4) > 0:
+                vals_list += self._cumulative_spill_undo(earn, points_left, vals)
+        elif vals_list:
             vals_list[-1]["points"] += points_left
         return Entry._write_entries(vals_list)
+
+    def _cumulative_spill(self, earn, points, vals):
+        """Reversals taking ``points`` (negative) from the customer's other
+        earnings than ``earn``, the latest first, each in its own ticket and at
+        most what is left of it, net of what undid its reversals (cumulative
+        spend: a drop of the customer's total below a step that a later ticket
+        completed). What no earning holds any more (the program's steps changed
+        since) is not taken: a reversal never undoes more than its entry."""
+        Entry = self.env["loyalty.points.entry"].sudo()
+        Entry.flush_model()
+        held = SQL(
+            """e.points + COALESCE(SUM(d.points + COALESCE(
+                   (SELECT SUM(u.points) FROM loyalty_points_entry u
+                     WHERE u.reversed_entry_id = d.id), 0)), 0)"""
+        )
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT e.id, %(held)s
+                     FROM loyalty_points_entry e
+                     LEFT JOIN loyalty_points_entry d ON d.reversed_entry_id = e.id
+                    WHERE e.program_id = %(program)s AND e.partner_id = %(partner)s
+                      AND e.kind = 'earn' AND e.id <> %(earn)s
+                    GROUP BY e.id
+                   HAVING %(held)s > 0
+                    ORDER BY e.id DESC""",
+                held=held,
+                program=self.id,
+                partner=earn.partner_id.id,
+                earn=earn.id,
+            )
+        )
+        vals_list, left = [], -points
+        for entry_id, room in rows:
+            if float_compare(left, 0.0, precision_digits=4) <= 0:
+                break
+            other = Entry.browse(entry_id)
+            take = min(left, float(room))
+            vals_list.append(
+                self._cumulative_spill_vals(other, vals, -take, other.id, [other.id])
+            )
+            left -= take
+        return vals_list
+
+    def _cumulative_spill_undo(self, earn, points, vals):
+        """Reversals giving ``points`` back to what earlier drops of ``earn``'s
+        ticket took from the customer's other earnings (``_cumulative_spill``),
+        the latest first, each in its own ticket. What they no longer cover (the
+        program's steps changed since) is not given."""
+        Entry = self.env["loyalty.points.entry"].sudo()
+        Entry.flush_model()
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT s.id, -s.points - COALESCE(SUM(u.points), 0)
+                     FROM loyalty_points_entry s
+                     JOIN loyalty_points_entry r ON r.id = s.reversed_entry_id
+                     LEFT JOIN loyalty_points_entry u ON u.reversed_entry_id = s.id
+                    WHERE s.program_id = %s AND s.partner_id = %s
+                      AND s.kind = 'reverse' AND s.points < 0
+                      AND COALESCE(s.amount_basis, 0) = 0
+                      AND r.kind = 'earn' AND r.id <> %s
+                    GROUP BY s.id
+                   HAVING -s.points - COALESCE(SUM(u.points), 0) > 0
+                    ORDER BY s.id DESC""",
+                self.id,
+                earn.partner_id.id,
+                earn.id,
+            )
+        )
+        vals_list, left = [], points
+        for entry_id, room in rows:
+            if float_compare(left, 0.0, precision_digits=4) <= 0:
+                break
+            piece = Entry.browse(entry_id)
+            take = min(left, float(room))
+            other = piece.reversed_entry_id
+            spill = self._cumulative_spill_vals(other, vals, take, piece.id, [])
+            spill.update(
+                available_date=other.available_date, expiry_date=other.expiry_date
+            )
+            vals_list.append(spill)
+            left -= take
+        return vals_list
+
+    def _cumulative_spill_vals(self, other, vals, points, reversed_id, lot_ids):
+        """A reversal in the ticket of the earning ``other``, written for the
+        change of another ticket (``vals``: its reason and origin)."""
+        return {
+            **other._ticket_vals(vals),
+            "partner_id": other.partner_id.id,
+            "program_id": self.id,
+            "company_id": other.company_id.id,
+            "earn_cycle": other.earn_cycle,
+            "kind": "reverse",
+            "points": points,
+            "amount_basis": 0.0,
+            "reversed_entry_id": reversed_id,
+            "origin": vals.get("origin"),
+            "reason": _(
+                "Cumulative spend: %(reason)s",
+                reason=vals.get("reason") or "",
+            ),
+            "_from_lot_ids": lot_ids,
+        }
 
     def _customer_basis(self, partner):
         """The spend of ``partner`` (commercial) counted so far by the program

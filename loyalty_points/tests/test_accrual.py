@@ -63,6 +63,84 @@ class TestAccrualRates(LoyaltyPointsCommon):
         first.button_draft()
         self.assertEqual(self._points(), 1)
 
+    def _cumulative_steps(self):
+        self.program.write(
+            {
+                "rate_type": "per_step",
+                "step_amount": 10.0,
+                "step_points": 1.0,
+                "mode": "cumulative",
+            }
+        )
+        first, second = self._invoice([15.0]), self._invoice([15.0])
+        self._pay(first)
+        self._pay(second)
+        return first, second
+
+    def assertReversesWithinTheirEntries(self):
+        """Every reversal has the opposite sign of the entry it names, and the
+        reversals of an entry, net of what undid them, never undo more than it."""
+        entries = self._entries()
+        for entry in entries.filtered(lambda e: e.kind == "reverse"):
+            undone = entry.reversed_entry_id
+            self.assertLess(entry.points * undone.points, 0, entry.reason)
+            net = sum(
+                reversal.points
+                + sum(
+                    entries.filtered(
+                        lambda e, r=reversal: e.reversed_entry_id == r
+                    ).mapped("points")
+                )
+                for reversal in entries.filtered(
+                    lambda e, u=undone: e.reversed_entry_id == u
+                )
+            )
+            self.assertLessEqual(abs(net), abs(undone.points), entry.reason)
+
+    def test_cumulative_credit_note_takes_later_steps_from_later_ticket(self):
+        """Cumulative: 15.00 earns 1 point, another 15.00 earns 2 (30.00 is 3
+        steps). Crediting the first in full leaves 1 point (15.00 is 1 step): the
+        first ticket gives back its 1, the second the step the first completed,
+        each reversal in its own invoice and never more than the entry it names."""
+        first, second = self._cumulative_steps()
+        self._reverse(first).action_post()
+        self.assertEqual(self._points(), 1)
+        reverses = self._entries().filtered(lambda e: e.kind == "reverse")
+        self.assertEqual(
+            [(e.move_id, e.reversed_entry_id.move_id, e.points) for e in reverses],
+            [(first, first, -1.0), (second, second, -1.0)],
+        )
+        self.assertEqual((first.loyalty_points, second.loyalty_points), (0.0, 1.0))
+        self.assertReversesWithinTheirEntries()
+
+    def test_cumulative_partial_credit_note_cancelled(self):
+        """Cumulative: a 12.00 credit note on the first of two 15.00 tickets drops
+        the total to 18.00 (1 step: 2 points less, 1 from each ticket); putting
+        it back in draft gives both back, each to the entry it was taken from."""
+        first, second = self._cumulative_steps()
+        refund = self._invoice([12.0], move_type="out_refund", post=False)
+        refund.reversed_entry_id = first
+        refund.action_post()
+        self.assertEqual(self._points(), 1)
+        self.assertReversesWithinTheirEntries()
+        refund.button_draft()
+        self.assertEqual(self._points(), 3)
+        self.assertReversesWithinTheirEntries()
+        self.assertEqual((first.loyalty_points, second.loyalty_points), (1.0, 2.0))
+        # And the second ticket credited in full afterwards: 15.00 is 1 step.
+        second_refund = self._reverse(second)
+        second_refund.action_post()
+        self.assertEqual(self._points(), 1)
+        self.assertReversesWithinTheirEntries()
+        # That credit note back in draft, then the first ticket credited in
+        # full: the second ticket holds its 2 points again (what undid its
+        # reversals counts), and gives the step the first completed.
+        second_refund.button_draft()
+        self.assertEqual(self._points(), 3)
+        self._reverse(first).action_post()
+        self.assertEqual(self._points(), 1)
+        self.assertReversesWithinTheirEntries()
+
     def test_percentage_back(self):
         """5 % back at 0.01 a point: 100.00 earns 500 points."""
         self.program.write(

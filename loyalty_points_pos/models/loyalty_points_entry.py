@@ -32,6 +32,15 @@ class LoyaltyPointsEntry(models.Model):
         "points back.",
     )
 
+    def _ticket_vals(self, vals):
+        res = super()._ticket_vals(vals)
+        if self.pos_order_id:
+            # A reversal of an order's earning may name the refund that wrote it
+            # (found through the entry it reverses): the refund's receipt then
+            # shows all the points it took back.
+            res["pos_order_id"] = vals.get("pos_order_id") or self.pos_order_id.id
+        return res
+
     def init(self):
         res = super().init()
         cr = self.env.cr

@@ -238,6 +238,49 @@ class TestPosPoints(LoyaltyPointsPosCommon):
         self.assertEqual(refund.loyalty_points_spent, -2500.0)
         self.assertEqual(self._points(), 10_000 - 5000 + 100 - 50 + 2500)
 
+    def test_cumulative_refund_takes_later_steps_from_later_order(self):
+        """Cumulative spend at 1 point per 30.00: an order of 50.00 earns 1 point,
+        a second one 2 (100.00 is 3 steps). Refunding the first in full leaves 1
+        (50.00 is 1 step): the first order gives back its point and the second
+        the step the first completed, both in the refund's name, each reversal
+        no more than the earning it names."""
+        self.program.write(
+            {
+                "rate_type": "per_step",
+                "step_amount": 30.0,
+                "step_points": 1.0,
+                "mode": "cumulative",
+            }
+        )
+        first = self._sync([(self.product, 1)], [(self.cash_pm1, 50)], strict=True)
+        second = self._sync([(self.product, 1)], [(self.cash_pm1, 50)], strict=True)
+        self.assertEqual(self._points(), 3)
+        refund = self._sync(
+            [
+                {
+                    "product": self.product,
+                    "quantity": -1,
+                    "refunded_orderline_id": first.lines.id,
+                }
+            ],
+            [(self.cash_pm1, -50)],
+            strict=True,
+        )
+        self.assertEqual(self._points(), 1)
+        reverses = self._entries().filtered(lambda e: e.kind == "reverse")
+        self.assertEqual(
+            [
+                (e.pos_order_id, e.reversed_entry_id.pos_order_id, e.points)
+                for e in reverses
+            ],
+            [(refund, first, -1.0), (refund, second, -1.0)],
+        )
+        self.assertEqual(refund.loyalty_points_earned, -2.0)
+        # Synced again (the till's retry): nothing more.
+        second._loyalty_points_pos_sync()
+        refund._loyalty_points_pos_sync()
+        self.assertEqual(self._points(), 1)
+
     def test_refund_of_points_as_cash_refused(self):
         """A refund of an order paid partly with points cannot pay that share out
         in money."""

@@ -3,7 +3,6 @@ and an ordinary life of a customer break nothing; each invariant, broken on
 purpose inside the test's transaction (rolled back after it), is reported."""
 
 import time
-import unittest
 from datetime import timedelta
 
 from odoo import fields
@@ -362,15 +361,12 @@ class TestInvariants(LoyaltyPointsCommon):
         )
         self.assertEqual(violations(self.env, programs=[]), [])
 
-    @unittest.expectedFailure
     def test_cumulative_credit_note_reverses_its_ticket_only(self):
-        """Known, left to the lead (issue 11): in cumulative mode, a credit note
-        on the first of two tickets reverses more than that ticket earned. At 1
-        point per 10.00, 15.00 earns 1 point and another 15.00 earns 2 (30.00 is
-        3 steps); crediting the first ticket in full writes a reversal of -2
-        naming the first ticket's earning of 1 (the customer's total, 1 point for
-        15.00, is right; the reversal undoes more than the one entry it names).
-        When fixed, this test passes: remove the decorator."""
+        """In cumulative mode, a credit note on the first of two tickets reverses
+        no more than that ticket earned. At 1 point per 10.00, 15.00 earns 1 point
+        and another 15.00 earns 2 (30.00 is 3 steps); crediting the first ticket
+        in full leaves 1 point for 15.00, the second ticket giving back the step
+        the first completed (it was one reversal of -2 naming the earning of 1)."""
         self.program.write(
             {
                 "rate_type": "per_step",
