@@ -72,12 +72,21 @@ def run_benchmarks(args):
             "(building its data included; rolled back)",
             flush=True,
         )
-    with open(args.output, "w", encoding="utf-8") as handle:
-        json.dump(
-            {"size": args.size, "results": results, "baseline": baseline},
-            handle,
-            indent=1,
-        )
+        # After each one: a run cut short (a time limit) keeps what it measured,
+        # and its report (--report) says so.
+        with open(args.output, "w", encoding="utf-8") as handle:
+            json.dump(
+                {"size": args.size, "results": results, "baseline": baseline},
+                handle,
+                indent=1,
+            )
+        done = {
+            "size": args.size,
+            "results": {name: results[name]},
+            "baseline": {name: baseline[name]} if name in baseline else {},
+        }
+        for line in report_lines(done):
+            print(f"bench: {line}", flush=True)
     return 0
 
 
