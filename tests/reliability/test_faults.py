@@ -144,6 +144,21 @@ class InFlight(threading.Thread):
             self.outcome = ("error", error)
 
 
+def _log_in_again(shop, lock, failures, deadline):
+    """The shop's cashier logged in, trying again while the server cannot
+    answer (PostgreSQL restarting), as a cashier would; each failure is added
+    to ``failures``. None past ``deadline``."""
+    while True:
+        try:
+            return shop.cashier()
+        except (RpcError, requests.RequestException, ValueError) as error:
+            with lock:
+                failures.append(type(error).__name__)
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(0.5)
+
+
 class TestFaults(BaseCase):
     """One server with 4 workers; each test injects its faults and checks the
     ledger after each one. The tests run in the order of their names: the restart
@@ -711,8 +726,8 @@ class TestFaults(BaseCase):
         deadline = time.monotonic() + 600
 
         def till(queue):
-            client = self.shop.cashier()
-            for order in queue:
+            client = _log_in_again(self.shop, lock, failures, deadline)
+            for order in queue if client else ():
                 strict = True
                 while True:
                     try:
