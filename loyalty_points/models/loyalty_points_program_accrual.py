@@ -283,17 +283,25 @@ class LoyaltyPointsProgram(models.Model):
                 earn=earn.id,
             )
         )
-        vals_list, left = [], -points
-        for entry_id, room in rows:
-            if float_compare(left, 0.0, precision_digits=4) <= 0:
-                break
+        vals_list = []
+        for entry_id, take in self._spread(rows, -points):
             other = Entry.browse(entry_id)
-            take = min(left, float(room))
             vals_list.append(
                 self._cumulative_spill_vals(other, vals, -take, other.id, [other.id])
             )
-            left -= take
         return vals_list
+
+    @staticmethod
+    def _spread(rows, points):
+        """(id, share) of ``points`` taken from ``rows`` [(id, room)] in their
+        order, each at most its room, until none are left."""
+        left = points
+        for row_id, room in rows:
+            if float_compare(left, 0.0, precision_digits=4) <= 0:
+                return
+            take = min(left, float(room))
+            yield row_id, take
+            left -= take
 
     def _cumulative_spill_undo(self, earn, points, vals):
         """Reversals giving ``points`` back to what earlier drops of ``earn``'s
@@ -320,19 +328,15 @@ class LoyaltyPointsProgram(models.Model):
                 earn.id,
             )
         )
-        vals_list, left = [], points
-        for entry_id, room in rows:
-            if float_compare(left, 0.0, precision_digits=4) <= 0:
-                break
+        vals_list = []
+        for entry_id, take in self._spread(rows, points):
             piece = Entry.browse(entry_id)
-            take = min(left, float(room))
             other = piece.reversed_entry_id
             spill = self._cumulative_spill_vals(other, vals, take, piece.id, [])
             spill.update(
                 available_date=other.available_date, expiry_date=other.expiry_date
             )
             vals_list.append(spill)
-            left -= take
         return vals_list
 
     def _cumulative_spill_vals(self, other, vals, points, reversed_id, lot_ids):
