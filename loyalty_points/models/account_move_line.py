@@ -23,7 +23,7 @@ class AccountMoveLine(models.Model):
         string="Loyalty Reward",
         readonly=True,
         ondelete="restrict",
-        index="btree_not_null",
+        # Not indexed: see loyalty.points.entry.init().
         help="The reward this line gives at no charge, paid with points.",
     )
 

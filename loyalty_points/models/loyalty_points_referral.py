@@ -122,7 +122,7 @@ class ResPartner(models.Model):
     loyalty_points_referred_by_id = fields.Many2one(
         "res.partner",
         string="Referred By",
-        index="btree_not_null",
+        # Not indexed: see loyalty.points.entry.init().
         ondelete="restrict",
         tracking=True,
         help="The customer who brought this one. When this customer's first ticket "

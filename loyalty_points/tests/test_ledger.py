@@ -272,6 +272,23 @@ class TestBalances(LoyaltyPointsCommon):
         )
         self.assertEqual(rows, [])
 
+    def test_no_index_on_odoo_tables_nor_covered_twice(self):
+        """The addon adds no index to Odoo's tables: the planner weighs each index
+        of a table every time it plans a query on it, and paying invoices cost
+        PostgreSQL 3% more with the two it had. Nor does the ledger keep an
+        index that another one starts with (each insert updates them all)."""
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT indexname FROM pg_indexes
+                    WHERE (tablename IN ('res_partner', 'account_move_line')
+                           AND indexname LIKE %s)
+                       OR indexname IN ('loyalty_points_entry__partner_id_index',
+                                        'loyalty_points_entry__expired_lot_id_index')""",
+                "%loyalty_points%",
+            )
+        )
+        self.assertEqual(rows, [])
+
     def test_new_contact_shows_its_company_points(self):
         """A contact being created under a customer (its form, not saved yet)
         shows the customer's points, as the saved contact will."""
