@@ -395,13 +395,11 @@ class LoyaltyPointsProgram(models.Model):
                 )
             )
 
-    def _check_redemption(
-        self, partner, points, amount, channel="backend", amounts=None
-    ):
+    def _check_redemption(self, partner, points, amount, amounts, channel="backend"):
         """The rules of paying with points, in one place for every channel
         (``backend``, ``pos``, ``portal``). Call it under ``_lock_balances``;
         ``amounts``: the customer's (balance, pending, available) that the lock
-        read, or None to read them here."""
+        read (None: the customer has no entry)."""
         self._check_spending_open(channel)
         rounding = self.currency_id.rounding
         if float_compare(amount, 0.0, precision_rounding=rounding) <= 0:
@@ -418,8 +416,6 @@ class LoyaltyPointsProgram(models.Model):
                 )
             )
         partner = partner.commercial_partner_id
-        if amounts is None:
-            amounts = partner._loyalty_points_amounts(self).get(partner.id)
         _balance, pending, available = amounts or (0.0, 0.0, 0.0)
         precision = self.env["decimal.precision"].precision_get("Loyalty Points")
         if float_compare(available, points, precision_digits=precision) < 0:
@@ -445,7 +441,7 @@ class LoyaltyPointsProgram(models.Model):
         points = self._points_for_amount(amount)
         amounts = Entry._lock_balances(self, partner, amounts=True)
         self._check_redemption(
-            partner, points, amount, channel, amounts=amounts.get(partner.id)
+            partner, points, amount, amounts.get(partner.id), channel
         )
         return Entry._write_entries(
             [

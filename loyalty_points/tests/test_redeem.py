@@ -240,7 +240,9 @@ class TestRedeemRefusals(LoyaltyRedeemCommon):
         """In test mode staff may redeem, customer-facing channels may not."""
         self.program.state = "test"
         with self.assertRaisesRegex(UserError, "test mode"):
-            self.program._check_redemption(self.customer, 100, 1.0, channel="portal")
+            self.program._check_redemption(
+                self.customer, 100, 1.0, (9000.0, 0.0, 9000.0), channel="portal"
+            )
         self._pay_points(self._invoice([100.0]), 10.0)
         self.assertEqual(self._points(), 9000)
         # A points payment made for the customer (the portal) says its channel.
