@@ -1,6 +1,6 @@
 # Copyright 2026 Loyalty Points contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.tests import new_test_user, tagged
 
 from .common import LoyaltyPointsPosCommon
@@ -143,6 +143,24 @@ class TestPosPoints(LoyaltyPointsPosCommon):
         self.assertEqual(order.loyalty_points_balance, 7000.0)
         order._loyalty_points_pos_sync(strict=True)
         self.assertEqual(self._points(), 7000.0, "a payment redeems once")
+
+    def test_payload_check_reads_the_methods_at_once(self):
+        """The check of a synced order's points payments reads all its payment
+        methods in one query (the sync pays for it on every order), whatever
+        their number; a method id of no method is still refused."""
+        data = self.create_ui_order_data(
+            [(self.product, 2)],
+            customer=self.customer,
+            payments=[(self.points_pm, 10), (self.cash_pm1, 40), (self.card_pm, 50)],
+        )
+        Order = self.env["pos.order"]
+        self.env.invalidate_all()
+        with self.assertQueryCount(1):
+            Order._loyalty_points_check_payload(data)
+        data["payment_ids"][1][2]["payment_method_id"] = 10**9
+        self.env.invalidate_all()
+        with self.assertRaises(MissingError):
+            Order._loyalty_points_check_payload(data)
 
     def test_strict_refusal_writes_nothing(self):
         """More than the available points, for the order being validated: the
