@@ -843,6 +843,9 @@ def cmd_bench(pg, args):
         raise SetupError(
             f"the benchmarks failed; the output above and the end of {logfile} say why."
         )
+    # Each benchmark printed its lines as it finished (a run cut short keeps
+    # them); the summary gathers them at the end of a long output.
+    say(f"bench: summary of the run ({output})")
     return subprocess.run(
         [sys.executable, "-m", "tests.benchmarks", "--report", output],
         cwd=ROOT,
