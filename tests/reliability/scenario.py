@@ -241,33 +241,34 @@ class Shop:
         return row["loyalty_points_available"]
 
     # ------------------------------------------------------------------ invoices
+    def _invoice_vals(self, partner_id, amounts):
+        """A customer invoice of today with one tax-free line per amount."""
+        return {
+            "move_type": "out_invoice",
+            "partner_id": partner_id,
+            "invoice_date": date.today().isoformat(),
+            "invoice_line_ids": [
+                (
+                    0,
+                    0,
+                    {
+                        "product_id": self.product_id,
+                        "quantity": 1.0,
+                        "price_unit": value,
+                        "tax_ids": [(6, 0, [])],
+                    },
+                )
+                for value in amounts
+            ],
+        }
+
     def invoice(self, client, partner_id, amount, post=True, lines=None):
         """A customer invoice of ``amount`` (one tax-free line; or ``lines``, a
         list of amounts), posted unless ``post`` is false; returns its id."""
-        amounts = lines or [amount]
         [move_id] = client.call(
             "account.move",
             "create",
-            [
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": partner_id,
-                    "invoice_date": date.today().isoformat(),
-                    "invoice_line_ids": [
-                        (
-                            0,
-                            0,
-                            {
-                                "product_id": self.product_id,
-                                "quantity": 1.0,
-                                "price_unit": value,
-                                "tax_ids": [(6, 0, [])],
-                            },
-                        )
-                        for value in amounts
-                    ],
-                }
-            ],
+            [self._invoice_vals(partner_id, lines or [amount])],
         )
         if post:
             client.call("account.move", "action_post", [move_id])
@@ -279,26 +280,7 @@ class Shop:
         move_ids = client.call(
             "account.move",
             "create",
-            [
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": partner_id,
-                    "invoice_date": date.today().isoformat(),
-                    "invoice_line_ids": [
-                        (
-                            0,
-                            0,
-                            {
-                                "product_id": self.product_id,
-                                "quantity": 1.0,
-                                "price_unit": amount,
-                                "tax_ids": [(6, 0, [])],
-                            },
-                        )
-                    ],
-                }
-                for amount in amounts
-            ],
+            [self._invoice_vals(partner_id, [amount]) for amount in amounts],
         )
         client.call("account.move", "action_post", move_ids)
         return move_ids

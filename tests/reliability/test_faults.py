@@ -413,6 +413,15 @@ class TestFaults(BaseCase):
             cron_id = env.ref(xmlid).id
         return lambda: self.admin.call("ir.cron", "method_direct_trigger", [cron_id])
 
+    def _assert_cut(self, flight, row, expired):
+        """The expiry job of ``flight``, its workers killed while it ran
+        (``row``: its backend), was cut, and left the ledger as it was
+        (``expired``: what ``_expired`` read before it)."""
+        self._wait_killed(row)
+        self.assertEqual(flight.outcome[0], "error", "the job was cut")
+        self.assertEqual(self._expired(), expired, "nothing stays")
+        self._check_ledger()
+
     def _expired(self):
         """{lot id: points expired} of the ledger's ``expire`` entries, and their
         number."""
@@ -515,12 +524,9 @@ class TestFaults(BaseCase):
             )
             self.assertNotIn("loyalty_points_entry", row["wrote"], "nothing written")
             self.kill_workers()
-            faults += 1
             flight.join(120)
-        self._wait_killed(row)
-        self.assertEqual(flight.outcome[0], "error", "the job was cut")
-        self.assertEqual(self._expired(), (before, count_before), "nothing stays")
-        self._check_ledger()
+        self._assert_cut(flight, row, (before, count_before))
+        faults += 1
         survived += 1
         # 2. In the middle of its INSERT of the expire entries.
         flight = InFlight(run)
@@ -535,12 +541,9 @@ class TestFaults(BaseCase):
             "the expiry job's INSERT runs",
         )
         self.kill_workers()
-        faults += 1
         flight.join(120)
-        self._wait_killed(row)
-        self.assertEqual(flight.outcome[0], "error", "the job was cut")
-        self.assertEqual(self._expired(), (before, count_before), "nothing stays")
-        self._check_ledger()
+        self._assert_cut(flight, row, (before, count_before))
+        faults += 1
         survived += 1
         # Run again: complete, as without the faults; once more: nothing to do.
         self.assertTrue(run())

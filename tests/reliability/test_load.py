@@ -66,6 +66,17 @@ class TestLoad(BaseCase):
         self.assertEqual(errors, [], self.server.log_path)
         return retried
 
+    def _settle(self, figures, **row):
+        """After a test's burst: the invariants hold and the server logged no
+        error; print ``figures`` with the failures Odoo retried, and record
+        ``row`` of the suite's table."""
+        self.assertInvariants()
+        retried = self.assertNoServerErrors()
+        print(  # noqa: T201 (the figures behind the row of the table)
+            f"{figures}, {retried} serialization failures retried"
+        )
+        report.record("load", **row)
+
     def assertInvariants(self):
         with self.server.env() as env:
             self.assertEqual(violations(env), [])
@@ -207,14 +218,9 @@ class TestLoad(BaseCase):
                 running += entry.points
                 self.assertGreaterEqual(running, 0.0, entry.display_name)
         self.assertEqual((lost, doubled), (0, 0))
-        self.assertInvariants()
-        retried = self.assertNoServerErrors()
-        print(  # noqa: T201 (the figures behind the row of the table)
+        self._settle(
             f"load race: {len(won)} won, {attempts - len(won) - busy} refused, "
-            f"{busy} busy, {retried} serialization failures retried"
-        )
-        report.record(
-            "load",
+            f"{busy} busy",
             requests=server.requests - start,
             tickets=attempts,
             lost=lost,
@@ -323,14 +329,8 @@ class TestLoad(BaseCase):
         with server.env() as env:
             lost, doubled = tally(env, shop.program_id).count(expected)
         self.assertEqual((lost, doubled), (0, 0))
-        self.assertInvariants()
-        retried = self.assertNoServerErrors()
-        print(  # noqa: T201 (the figures behind the row of the table)
-            f"load mix: {total} tickets, {server.requests - start} requests, "
-            f"{retried} serialization failures retried"
-        )
-        report.record(
-            "load",
+        self._settle(
+            f"load mix: {total} tickets, {server.requests - start} requests",
             requests=server.requests - start,
             tickets=total,
             lost=lost,
