@@ -4,7 +4,8 @@ import math
 
 from odoo.exceptions import ValidationError
 from odoo.fields import Command, Date
-from odoo.tools import float_is_zero, formatLang
+from odoo.tools import float_is_zero, float_round, format_amount, formatLang
+from odoo.tools.misc import get_lang
 
 
 def format_points(env, points):
@@ -15,6 +16,30 @@ def format_points(env, points):
     precision = env["decimal.precision"].precision_get("Loyalty Points")
     whole = float_is_zero(points - round(points), precision_digits=precision)
     return formatLang(env, points, digits=0 if whole else precision)
+
+
+def format_money(env, amount, currency_id):
+    """``format_amount(env, amount, currency)`` for the currency of id
+    ``currency_id``, from the currencies that Odoo keeps in its cache
+    (``ir.http.get_currencies``, cleared when a currency's symbol, position or
+    digits change) rather than from the currency's record: no query, for what is
+    shown on every request (the portal's card)."""
+    currency = env["ir.http"].get_currencies().get(currency_id)
+    if currency is None:  # an archived currency is not in the cache
+        return format_amount(env, amount, env["res.currency"].browse(currency_id))
+    digits = currency["digits"][1]
+    lang = env["res.lang"].browse(get_lang(env).id)
+    text = (
+        lang.format(
+            f"%.{digits}f", float_round(amount, precision_digits=digits), grouping=True
+        )
+        .replace(" ", "\N{NO-BREAK SPACE}")
+        .replace("-", "-\N{ZERO WIDTH NO-BREAK SPACE}")
+    )
+    symbol = currency["symbol"] or ""
+    if currency["position"] == "before":
+        return f"{symbol}\N{NO-BREAK SPACE}{text}"
+    return f"{text}\N{NO-BREAK SPACE}{symbol}"
 
 
 def points_input(env, value):

@@ -1,7 +1,7 @@
 # Copyright 2026 Loyalty Points contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import math
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
@@ -9,8 +9,21 @@ from odoo.tools import float_compare, float_round, format_amount
 
 from ..tools import format_points
 
-# The fields that decide which program covers a company (_program_for_company).
-PROGRAM_LOOKUP_FIELDS = {"company_ids", "active", "sequence"}
+# The fields that decide which program covers a company (_program_for_company),
+# and those of its facts kept with it (_program_facts).
+PROGRAM_LOOKUP_FIELDS = {
+    "company_ids",
+    "active",
+    "sequence",
+    "state",
+    "enrolled_only",
+    "point_value",
+    "currency_id",
+}
+# What is kept in the registry's cache of the program covering a company.
+ProgramFacts = namedtuple(
+    "ProgramFacts", ["id", "state", "enrolled_only", "point_value", "currency_id"]
+)
 
 
 class LoyaltyPointsProgram(models.Model):
@@ -287,16 +300,29 @@ class LoyaltyPointsProgram(models.Model):
         a program is created, archived, deleted or given other companies: the id is
         kept in the registry's cache, which those changes clear in every worker."""
         company = company or self.env.company
+        facts = self._program_facts(company.id)
         # In the caller's environment: what is done with the program next
         # (redeeming, booking, a wizard) is checked against the caller's rights.
-        return self.browse(self._program_id_for_company(company.id))
+        return self.browse(facts and facts.id)
 
     @api.model
     @tools.ormcache("company_id")
-    def _program_id_for_company(self, company_id):
+    def _program_facts(self, company_id):
+        """``ProgramFacts`` of the active program covering the company (None: no
+        program): which one it is, and what a page shown on every request (the
+        portal's card) needs of it, without reading the program. Kept in the
+        registry's cache, cleared when one of ``PROGRAM_LOOKUP_FIELDS`` changes."""
         # sudo: which program covers a company does not depend on the user.
         program = self.sudo().search([("company_ids", "in", company_id)], limit=1)
-        return program.id or None
+        if not program:
+            return None
+        return ProgramFacts(
+            program.id,
+            program.state,
+            program.enrolled_only,
+            program.point_value,
+            program.currency_id.id,
+        )
 
     def _clear_program_cache(self):
         """Forget which program covers which company, in this worker and, once the

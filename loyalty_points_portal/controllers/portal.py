@@ -9,7 +9,7 @@ from odoo.http import request
 from odoo.tools import float_compare, format_amount, format_datetime
 
 from odoo.addons.account.controllers.portal import PortalAccount
-from odoo.addons.loyalty_points.tools import format_points
+from odoo.addons.loyalty_points.tools import format_money, format_points
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
 PAYABLE_STATES = ("not_paid", "partial")
@@ -40,21 +40,24 @@ class LoyaltyPointsPortal(PortalAccount):
         return values
 
     def _loyalty_points_card_values(self):
-        """The /my card: the available points and their worth, and only them
-        (one query), while the program is open to the customer."""
-        partner = request.env.user.partner_id.commercial_partner_id
-        program = partner._loyalty_points_portal_program()
-        if not program:
+        """The /my card: the available points and their worth, and only them,
+        while the program is open to the customer: one query (the points; the
+        program's facts and the currency are in the registry's cache)."""
+        env = request.env
+        partner = env.user.partner_id.commercial_partner_id
+        facts = partner._loyalty_points_portal_facts()
+        if not facts:
             return {}
+        program = env["loyalty.points.program"].browse(facts.id)
         available = partner._loyalty_points_amounts(program)[partner.id][2]
-        value = max(available, 0.0) * program.point_value
+        value = max(available, 0.0) * facts.point_value
         return {
             "loyalty_points_card": {
                 "available": available,
                 "text": _html(
                     _("%(card_available)s points available, worth %(card_value)s"),
-                    card_available=format_points(request.env, available),
-                    card_value=format_amount(request.env, value, program.currency_id),
+                    card_available=format_points(env, available),
+                    card_value=format_money(env, value, facts.currency_id),
                 ),
             }
         }

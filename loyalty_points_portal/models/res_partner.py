@@ -6,24 +6,30 @@ from odoo import models
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
-    def _loyalty_points_portal_program(self, company=None):
-        """The program whose points the customer (its commercial entity) sees on
-        the portal: the one covering ``company`` (the current company by
-        default), when it is on and, for a program of enrolled customers only,
-        when the customer is enrolled. An empty recordset otherwise: nothing of
-        the program shows."""
+    def _loyalty_points_portal_facts(self, company=None):
+        """The ``ProgramFacts`` of the program whose points the customer (its
+        commercial entity) sees on the portal: the one covering ``company``
+        (the current company by default), when it is on and, for a program of
+        enrolled customers only, when the customer is enrolled. None otherwise:
+        nothing of the program shows. Read from the registry's cache, not from
+        the program: the card of ``/my`` asks on every request."""
         self.ensure_one()
-        # sudo: customers may not read programs (staff data); only whether one
-        # is open to them and what it prints (name, point value, description)
-        # are shown, never its other settings.
-        program = (
-            self.env["loyalty.points.program"].sudo()._program_for_company(company)
-        )
-        if not program or program.state != "on":
-            return program.browse()
+        Program = self.env["loyalty.points.program"]
+        facts = Program._program_facts((company or self.env.company).id)
+        if not facts or facts.state != "on":
+            return None
         # sudo: whether the customer is enrolled decides what they see, whoever
         # renders the page (a visitor with the invoice's access token included).
         partner = self.commercial_partner_id.sudo()
-        if program.enrolled_only and not partner.loyalty_points_enrolled:
-            return program.browse()
-        return program
+        if facts.enrolled_only and not partner.loyalty_points_enrolled:
+            return None
+        return facts
+
+    def _loyalty_points_portal_program(self, company=None):
+        """The program of ``_loyalty_points_portal_facts`` (an empty recordset:
+        none shows)."""
+        facts = self._loyalty_points_portal_facts(company)
+        # sudo: customers may not read programs (staff data); only whether one
+        # is open to them and what it prints (name, point value, description)
+        # are shown, never its other settings.
+        return self.env["loyalty.points.program"].sudo().browse(facts and facts.id)

@@ -1,5 +1,8 @@
 # Copyright 2026 Loyalty Points contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import re
+from contextlib import contextmanager
+
 from odoo.tests import tagged
 
 from .common import PortalCommon
@@ -38,6 +41,32 @@ class TestPortalPages(PortalCommon):
         self.assertEqual(self._texts(tree, "o_loyalty_points_card_available"), ["800"])
         self.assertIn("8.00", self._texts(tree, "o_loyalty_points_card_value")[0])
         self.assertTrue(tree.xpath("//a[@href='/my/points']"))
+
+    def test_home_card_reads_the_points_only(self):
+        """/my is shown on every visit: the card reads the customer's points in
+        one query, and nothing of the program (its facts are in the registry's
+        cache), nor of the currency (Odoo's cache of currencies)."""
+        self.authenticate("lp_portal_a", "lp_portal_a")
+        self._page("/my")  # the caches warm up
+        queries = []
+        with contextmanager(self._patchExecute)(queries, True):
+            tree = self._page("/my")
+        self.assertEqual(self._texts(tree, "o_loyalty_points_card_available"), ["800"])
+        ours = [q for q in queries if re.search(r'\bFROM\s+"?loyalty_points_', q)]
+        self.assertEqual(len(ours), 1, "\n".join(ours))
+        self.assertIn("loyalty_points_balance", ours[0], "the points")
+        self.assertFalse([query for query in queries if "res_currency" in query])
+
+    def test_home_card_follows_the_program(self):
+        """The program's facts the card reads from the registry's cache follow
+        its changes at once: its point value, its status, enrolment."""
+        self.authenticate("lp_portal_a", "lp_portal_a")
+        self._page("/my")
+        self.program.point_value = 0.02
+        tree = self._page("/my")
+        self.assertIn("16.00", self._texts(tree, "o_loyalty_points_card_value")[0])
+        self.program.state = "off"
+        self.assertFalse(self._find(self._page("/my"), "o_loyalty_points_card"))
 
     def test_counters_compute_no_balance(self):
         """The counters of the other cards (/my/counters) compute no balance."""
