@@ -19,10 +19,21 @@ PROGRAM_LOOKUP_FIELDS = {
     "enrolled_only",
     "point_value",
     "currency_id",
+    "min_redemption",
+    "pending_hours",
 }
 # What is kept in the registry's cache of the program covering a company.
 ProgramFacts = namedtuple(
-    "ProgramFacts", ["id", "state", "enrolled_only", "point_value", "currency_id"]
+    "ProgramFacts",
+    [
+        "id",
+        "state",
+        "enrolled_only",
+        "point_value",
+        "currency_id",
+        "min_redemption",
+        "pending_hours",
+    ],
 )
 
 
@@ -309,9 +320,10 @@ class LoyaltyPointsProgram(models.Model):
     @tools.ormcache("company_id")
     def _program_facts(self, company_id):
         """``ProgramFacts`` of the active program covering the company (None: no
-        program): which one it is, and what a page shown on every request (the
-        portal's card) needs of it, without reading the program. Kept in the
-        registry's cache, cleared when one of ``PROGRAM_LOOKUP_FIELDS`` changes."""
+        program): which one it is, and what is shown on every request (the
+        portal's card, the till's configuration and a customer's points at the
+        counter) needs of it, without reading the program. Kept in the registry's
+        cache, cleared when one of ``PROGRAM_LOOKUP_FIELDS`` changes."""
         # sudo: which program covers a company does not depend on the user.
         program = self.sudo().search([("company_ids", "in", company_id)], limit=1)
         if not program:
@@ -322,6 +334,8 @@ class LoyaltyPointsProgram(models.Model):
             program.enrolled_only,
             program.point_value,
             program.currency_id.id,
+            program.min_redemption,
+            program.pending_hours,
         )
 
     def _clear_program_cache(self):

@@ -27,8 +27,11 @@ class PosConfig(models.Model):
     def _compute_loyalty_points(self):
         Program = self.env["loyalty.points.program"]
         for config in self:
-            program = Program._program_for_company(config.company_id)
-            config.loyalty_points_state = program.state or "off"
-            config.loyalty_points_point_value = program.point_value
-            config.loyalty_points_min_redemption = program.min_redemption
-            config.loyalty_points_pending_hours = program.pending_hours
+            # From the registry's cache: every session start computes these.
+            facts = Program._program_facts(config.company_id.id)
+            config.loyalty_points_state = facts.state if facts else "off"
+            config.loyalty_points_point_value = facts.point_value if facts else 0.0
+            config.loyalty_points_min_redemption = (
+                facts.min_redemption if facts else 0.0
+            )
+            config.loyalty_points_pending_hours = facts.pending_hours if facts else 0

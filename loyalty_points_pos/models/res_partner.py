@@ -28,19 +28,15 @@ class ResPartner(models.Model):
         records = result["data"]
         result["fields"] = [*result["fields"], *POS_FIELDS]
         config = self.env["pos.config"].browse(data["pos.config"]["data"][0]["id"])
-        # sudo: cashiers have no right on programs; they read only these figures.
-        program = (
-            self.env["loyalty.points.program"]
-            .sudo()
-            ._program_for_company(config.company_id)
-        )
+        Program = self.env["loyalty.points.program"]
+        facts = Program._program_facts(config.company_id.id)
         partners = self.browse(record["id"] for record in records)
-        rows = partners._loyalty_points_rows(program)
+        rows = partners._loyalty_points_rows(Program.browse(facts and facts.id))
         for record in records:
             available = rows.get(record["id"], (False, 0.0, 0.0, 0.0))[3]
             record["loyalty_points_available"] = available
             record["loyalty_points_value"] = (
-                max(available, 0.0) * program.point_value if program else 0.0
+                max(available, 0.0) * facts.point_value if facts else 0.0
             )
         return result
 
@@ -58,25 +54,24 @@ class ResPartner(models.Model):
                 )
             )
         config = self.env["pos.config"].browse(config_id)
-        # sudo: cashiers have no right on programs; they read only these figures.
-        program = (
-            self.env["loyalty.points.program"]
-            .sudo()
-            ._program_for_company(config.company_id)
-        )
-        if not program:
+        # The program's figures from the registry's cache (cashiers have no
+        # right on programs; they read only these): the till asks at each
+        # customer it selects.
+        Program = self.env["loyalty.points.program"]
+        facts = Program._program_facts(config.company_id.id)
+        if not facts:
             return {"program": False}
         partner = self.commercial_partner_id.with_company(config.company_id)
-        _balance, pending, available = partner._loyalty_points_amounts(program).get(
-            partner.id, (0.0, 0.0, 0.0)
-        )
+        _balance, pending, available = partner._loyalty_points_amounts(
+            Program.browse(facts.id)
+        ).get(partner.id, (0.0, 0.0, 0.0))
         return {
-            "program": program.id,
-            "state": program.state,
+            "program": facts.id,
+            "state": facts.state,
             "available": available,
             "pending": pending,
-            "value": max(available, 0.0) * program.point_value,
-            "point_value": program.point_value,
-            "min_redemption": program.min_redemption,
-            "pending_hours": program.pending_hours,
+            "value": max(available, 0.0) * facts.point_value,
+            "point_value": facts.point_value,
+            "min_redemption": facts.min_redemption,
+            "pending_hours": facts.pending_hours,
         }

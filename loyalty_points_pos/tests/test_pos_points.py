@@ -397,6 +397,27 @@ class TestPosPoints(LoyaltyPointsPosCommon):
                 }
             )
 
+    def test_counter_reads_the_points_only(self):
+        """What the till reads at each customer it selects, and the program's
+        figures a session start loads with its configuration, come from the
+        registry's cache: the customer's points are the one query, nothing of
+        the program is read; and they follow a change of the program at once."""
+        self._grant(600)
+        self.customer.loyalty_points_pos_balance(self.config.id)
+        self.program.invalidate_recordset()  # as in a new request
+        with self.assertQueryCount(1):
+            figures = self.customer.loyalty_points_pos_balance(self.config.id)
+        self.assertEqual(figures["available"], 600.0)
+        self.assertEqual(figures["min_redemption"], 1.0)
+        self.config.invalidate_recordset(["loyalty_points_min_redemption"])
+        with self.assertQueryCount(0):
+            self.assertEqual(self.config.loyalty_points_min_redemption, 1.0)
+        self.program.write({"min_redemption": 5.0, "pending_hours": 48})
+        figures = self.customer.loyalty_points_pos_balance(self.config.id)
+        self.assertEqual((figures["min_redemption"], figures["pending_hours"]), (5, 48))
+        self.config.invalidate_recordset(["loyalty_points_pending_hours"])
+        self.assertEqual(self.config.loyalty_points_pending_hours, 48)
+
     def test_session_start_loads_available_points(self):
         """The partners a session loads come with the one spendable rule's figures
         (pending points left out, a contact showing its company's points), read
