@@ -227,6 +227,55 @@ class TestLoad(BaseCase):
             doubled=doubled,
         )
 
+    # ------------------------------------------------------------- two tabs
+    def test_two_tabs_pay_one_invoice_once(self):
+        """The customer confirms "Pay with points" for one invoice in two tabs
+        at the same instant (two sessions posting together), invoice after
+        invoice, holding points for every invoice twice over: each invoice is
+        paid once, with one redemption of its points; the other tab is told it
+        is already paid (or, beaten to the balance on each of Odoo's tries, to
+        try again), never a server error."""
+        shop, server = self.shop, self.server
+        rounds, amount = report.scaled(3, 20), 10.0
+        start = server.requests
+        vesta = shop.customer(
+            "Vesta", points=2 * rounds * points_for(amount), portal=True
+        )
+        moves = shop.invoices(shop.invoicer(), vesta.partner_id, [amount] * rounds)
+        tabs = [shop.portal(vesta), shop.portal(vesta)]
+        codes = []
+        for move in moves:
+            results = run_together(
+                [lambda tab=tab, move=move: shop.portal_pay(tab, move) for tab in tabs]
+            )
+            for result in results:
+                self.assertNotIsInstance(result, Exception, result)
+                self.assertEqual(result[0], 303, result)
+            codes.append(sorted(code for _status, code in results))
+        for pair in codes:
+            self.assertEqual(pair.count("paid"), 1, codes)
+            self.assertIn(pair[1 - pair.index("paid")], ("already_paid", "refused"))
+        lost = doubled = 0
+        with server.env() as env:
+            for move in env["account.move"].browse(moves):
+                redeems = env["loyalty.points.entry"].search(
+                    [("move_id", "=", move.id), ("kind", "=", "redeem")]
+                )
+                self.assertIn(move.payment_state, PAID, move.name)
+                lost += max(1 - len(redeems), 0)
+                doubled += max(len(redeems) - 1, 0)
+                self.assertEqual(sum(redeems.mapped("points")), -points_for(amount))
+        self.assertEqual((lost, doubled), (0, 0))
+        self.assertEqual(shop.available(vesta.partner_id), rounds * points_for(amount))
+        self._settle(
+            f"load two tabs: {rounds} invoices, "
+            f"{sum(pair.count('already_paid') for pair in codes)} told already paid",
+            requests=server.requests - start,
+            tickets=rounds,
+            lost=lost,
+            doubled=doubled,
+        )
+
     # ------------------------------------------------------------------ mix
     def test_mixed_tickets(self):
         """Tickets from 8 clients at once (64 at the small size, so that the
