@@ -195,3 +195,46 @@ def balance_mismatches(env, program, partner_ids):
         )
     )
     return mismatched
+
+
+def voucher_journal(env, name="Vouchers", code="VOUB"):
+    """For a baseline without loyalty_points: a bank journal that clears the
+    receivable against a current liability, as the points journal does (a prepaid
+    voucher's journal), so that paying in it books the same accounting as paying
+    with points and what a benchmark compares is the addon's work."""
+    company = env.company
+    bank = env["account.journal"].search(
+        [("company_id", "=", company.id), ("type", "=", "bank")],
+        order="id",
+        limit=1,
+    )
+    if not bank:
+        raise RuntimeError(
+            f"The company {company.name} has no bank journal: install a chart "
+            "of accounts in the benchmark database."
+        )
+    Account = env["account.account"]
+    sample = Account.search(
+        [
+            ("company_ids", "in", company.id),
+            ("account_type", "=", "liability_current"),
+        ],
+        order="code desc",
+        limit=1,
+    )
+    liability = Account.create(
+        {
+            "name": f"Prepaid {name.lower()}",
+            "code": Account._search_new_account_code(sample.code or "999000"),
+            "account_type": "liability_current",
+            "company_ids": [Command.set(company.ids)],
+        }
+    )
+    journal = bank.copy(
+        {"name": name, "code": code, "default_account_id": liability.id}
+    )
+    (
+        journal.inbound_payment_method_line_ids
+        | journal.outbound_payment_method_line_ids
+    ).payment_account_id = liability
+    return journal

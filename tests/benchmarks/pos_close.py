@@ -4,16 +4,16 @@ with the Point of Sale and no loyalty addon: what the points payments cost the c
 
 The session's orders are ``pos_sync``'s (``pos_common.Till``: a customer, two lines,
 cash, every other one 10.00 through the Loyalty Points method or, in the baseline, a
-bank method that identifies the customer), synced through ``sync_from_ui`` outside
-the measure; the cashier has counted the expected cash. What is measured is the
-close as the session form's "Close Session & Post Entries" button does it
-(``action_pos_session_closing_control``, then ``action_pos_session_close``: the
-session's journal entry, one payment per points payment, the reconciliation), by
-a Point of Sale manager who is an accountant (the administrator), as one request.
-A close cannot be done twice, so each one runs in a savepoint that is rolled back
-after it: one close warms the caches up, then ``CLOSES`` closes in each database,
-turn about (the first one alternating, each database in its own process:
-``turnabout``), and the medians are compared.
+voucher method that identifies the customer and books alike), synced through
+``sync_from_ui`` outside the measure; the cashier has counted the expected cash.
+What is measured is the close as the session form's "Close Session & Post Entries"
+button does it (``action_pos_session_closing_control``, then
+``action_pos_session_close``: the session's journal entry, one payment per points
+payment, the reconciliation), by a Point of Sale manager who is an accountant (the
+administrator), as one request. A close cannot be done twice, so each one runs in a
+savepoint that is rolled back after it: one close warms the caches up, then
+``CLOSES`` closes in each database, turn about (the first one alternating, each
+database in its own process: ``turnabout``), and the medians are compared.
 
 Checked in the database with the addon, after the first (warm-up) close: the
 session closed and its orders done; the points payments booked once (one payment

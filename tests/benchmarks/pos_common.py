@@ -4,10 +4,10 @@ in the database with loyalty_points_pos), and paid orders as the till sends them
 ``pos.order.sync_from_ui``.
 
 The till takes cash (a cash method of its own) and, in the database with
-loyalty_points_pos, the company's "Loyalty Points" method; in the baseline a bank
-method that identifies the customer, on a second bank journal, takes its place, so
-that both tills book the same shape of payments (the points journal is a bank
-journal and the points method identifies the customer). Every other order pays
+loyalty_points_pos, the company's "Loyalty Points" method; in the baseline a method
+that identifies the customer on a voucher journal (``common.voucher_journal``: a bank
+journal clearing the receivable against a liability, as the points journal does)
+takes its place, so that both tills book the same payments. Every other order pays
 ``POINTS_AMOUNT`` through it and the rest in cash; the others are paid all in cash.
 Each order is a salon's ticket: a customer, a service and a retail product (goods,
 so the order makes its picking), both with a 15% sales tax: the work Odoo does for
@@ -29,6 +29,7 @@ from .common import (
     insert_partners,
     process_cpu,
     reserve_ids,
+    voucher_journal,
 )
 
 POINTS_AMOUNT = 10.0
@@ -129,20 +130,12 @@ class Till:
                     "program sets it up only for a company with a chart of accounts."
                 )
         else:
-            bank = env["account.journal"].search(
-                [("company_id", "=", company.id), ("type", "=", "bank")],
-                order="id",
-                limit=1,
-            )
-            if not bank:
-                raise RuntimeError(
-                    f"The company {company.name} has no bank journal: install a "
-                    "chart of accounts in the benchmark database."
-                )
-            journal = bank.copy({"name": "Benchmark second bank", "code": "BBNK2"})
+            # A voucher journal, which books as the points journal does: a
+            # session's close then posts the same accounting in both databases.
+            journal = voucher_journal(env, "Benchmark vouchers", "BVOU")
             self.share_method = Method.create(
                 {
-                    "name": "Benchmark bank (identify customer)",
+                    "name": "Benchmark vouchers (identify customer)",
                     "journal_id": journal.id,
                     "split_transactions": True,
                     "company_id": company.id,
@@ -263,7 +256,7 @@ class Till:
     @staticmethod
     def share_of(index):
         """What the order ``index`` pays with points (or, in the baseline, by the
-        bank method that identifies the customer)."""
+        voucher method that identifies the customer)."""
         return POINTS_AMOUNT if index % POINTS_EVERY == 1 else 0.0
 
     def customer_of(self, index):

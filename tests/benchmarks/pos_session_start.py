@@ -26,7 +26,7 @@ from .pos_common import POS_TABLES, Meter, Till, analyze, as_json, end_request
 
 SIZES = {"full": 100_000, "small": 10_000}
 TARGET_RATIO = 1.02
-READS = 15
+READS = 45
 WARM = 2
 
 

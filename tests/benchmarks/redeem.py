@@ -16,11 +16,16 @@ measure. The program is at its defaults for paying with points (the ticket earns
 nothing), so what is measured is the redemption: the lock, the spendable check, the
 ledger entry and the lots it consumes."""
 
-from odoo import Command, fields
+from odoo import fields
 from odoo.tools import SQL
 
 from . import accrual
-from .common import balance_mismatches, insert_entries, reserve_ids
+from .common import (
+    balance_mismatches,
+    insert_entries,
+    reserve_ids,
+    voucher_journal,
+)
 
 SIZES = {"full": 1000, "small": 100}
 TARGET_RATIO = 1.05
@@ -37,7 +42,7 @@ class Workload(accrual.Workload):
         # voucher journal that books alike.
         self.points_journal = env["account.journal"]
         if not self.program:
-            self.first_journal = self._voucher_journal(env)
+            self.first_journal = voucher_journal(env)
             return
         self.program.write({"min_redemption": 1.0, "points_paid_earning": "none"})
         company = env.company
@@ -51,48 +56,6 @@ class Workload(accrual.Workload):
         self.first_journal = self.points_journal
         self.half_points = self.program._points_for_amount(INVOICE_TOTAL / 2)
         self._give_points()
-
-    @staticmethod
-    def _voucher_journal(env):
-        """Without loyalty_points, a bank journal that clears the receivable against
-        a current liability, as the points journal does (a prepaid voucher's
-        journal): both halves then book the same accounting."""
-        company = env.company
-        bank = env["account.journal"].search(
-            [("company_id", "=", company.id), ("type", "=", "bank")],
-            order="id",
-            limit=1,
-        )
-        if not bank:
-            raise RuntimeError(
-                f"The company {company.name} has no bank journal: install a chart "
-                "of accounts in the benchmark database."
-            )
-        Account = env["account.account"]
-        sample = Account.search(
-            [
-                ("company_ids", "in", company.id),
-                ("account_type", "=", "liability_current"),
-            ],
-            order="code desc",
-            limit=1,
-        )
-        liability = Account.create(
-            {
-                "name": "Prepaid vouchers",
-                "code": Account._search_new_account_code(sample.code or "999000"),
-                "account_type": "liability_current",
-                "company_ids": [Command.set(company.ids)],
-            }
-        )
-        journal = bank.copy(
-            {"name": "Vouchers", "code": "VOUB", "default_account_id": liability.id}
-        )
-        (
-            journal.inbound_payment_method_line_ids
-            | journal.outbound_payment_method_line_ids
-        ).payment_account_id = liability
-        return journal
 
     @staticmethod
     def _lines(index):
