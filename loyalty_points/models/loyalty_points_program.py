@@ -9,20 +9,8 @@ from odoo.tools import float_compare, float_round, format_amount
 
 from ..tools import format_points
 
-# The fields that decide which program covers a company (_program_for_company),
-# and those of its facts kept with it (_program_facts).
-PROGRAM_LOOKUP_FIELDS = {
-    "company_ids",
-    "active",
-    "sequence",
-    "state",
-    "enrolled_only",
-    "point_value",
-    "currency_id",
-    "min_redemption",
-    "pending_hours",
-}
-# What is kept in the registry's cache of the program covering a company.
+# What is kept in the registry's cache of the program covering a company
+# (_program_facts).
 ProgramFacts = namedtuple(
     "ProgramFacts",
     [
@@ -35,6 +23,9 @@ ProgramFacts = namedtuple(
         "pending_hours",
     ],
 )
+# The fields that decide which program covers a company (_program_for_company),
+# and those of its facts kept with it: a change of one clears the cache.
+PROGRAM_LOOKUP_FIELDS = {"company_ids", "active", "sequence", *ProgramFacts._fields[1:]}
 
 
 class LoyaltyPointsProgram(models.Model):
