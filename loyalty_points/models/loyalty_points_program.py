@@ -315,8 +315,13 @@ class LoyaltyPointsProgram(models.Model):
         portal's card, the till's configuration and a customer's points at the
         counter) needs of it, without reading the program. Kept in the registry's
         cache, cleared when one of ``PROGRAM_LOOKUP_FIELDS`` changes."""
-        # sudo: which program covers a company does not depend on the user.
-        program = self.sudo().search([("company_ids", "in", company_id)], limit=1)
+        # sudo: which program covers a company does not depend on the user, nor
+        # on whether the caller shows archived records (the cache is shared).
+        program = (
+            self.sudo()
+            .with_context(active_test=True)
+            .search([("company_ids", "in", company_id)], limit=1)
+        )
         if not program:
             return None
         return ProgramFacts(

@@ -95,6 +95,24 @@ class TestProgramSettings(LoyaltyPointsCommon):
         self.assertEqual(invoice.payment_state, "paid")
         self.assertFalse(invoice.loyalty_points_entry_ids)
 
+    def test_program_lookup_ignores_archived_programs(self):
+        """The cached lookup is the same whoever asks first: a caller that
+        shows archived records (``active_test=False``, as an archive filter
+        does) does not make an archived program the company's program."""
+        Program = self.env["loyalty.points.program"]
+        archived = Program.create(
+            {
+                "name": "Last year's club",
+                "sequence": 0,
+                "active": False,
+                "company_ids": [Command.set(self.env.company.ids)],
+            }
+        )
+        Program._clear_program_cache()
+        lookup = Program.with_context(active_test=False)._program_for_company()
+        self.assertEqual(lookup, self.program)
+        self.assertNotEqual(Program._program_for_company(), archived)
+
     def test_custom_rate_needs_a_rate(self):
         """A custom rate of zero, or fixed points of zero, is refused."""
         with self.assertRaises(ValidationError):
