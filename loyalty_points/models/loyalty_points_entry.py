@@ -1,6 +1,7 @@
 # Copyright 2026 Loyalty Points contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import logging
+from contextlib import contextmanager
 from datetime import timedelta
 
 from psycopg2.extensions import TransactionRollbackError
@@ -422,25 +423,32 @@ class LoyaltyPointsEntry(models.Model):
         ids = sorted(set(partners.ids))
         if not ids:
             return {}
-        try:
+        with self._refused_on_last_try(
+            lambda: self.env._(
+                "These points are being used by another payment at this very "
+                "moment: nothing was charged. Please try again."
+            )
+        ):
             rows = self._lock_balance_rows(program, ids, amounts)
-        except TransactionRollbackError as error:
-            if _tried_again(error):
-                raise
-            # Odoo's last try: many writers of this customer at once (a rush of
-            # payments) beat this one every time. Say so, instead of a server
-            # error; nothing is written (the request's transaction is rolled back,
-            # and is aborted already: the message reads nothing more).
-            raise UserError(
-                _(
-                    "These points are being used by another payment at this very "
-                    "moment: nothing was charged. Please try again."
-                )
-            ) from error
         return {
             partner_id: tuple(float(value) for value in values)
             for partner_id, *values in rows
         }
+
+    @contextmanager
+    def _refused_on_last_try(self, message):
+        """Let a serialization failure of a customer's balance row go up for
+        Odoo to try the request again, except on Odoo's last try: many writers
+        of this customer at once (a rush of payments) beat this one every time.
+        Then ``message()`` tells the user so, instead of a server error; nothing
+        is written (the request's transaction is rolled back, and is aborted
+        already: the message reads nothing more)."""
+        try:
+            yield
+        except TransactionRollbackError as error:
+            if _tried_again(error):
+                raise
+            raise UserError(message()) from error
 
     @api.model
     def _lock_balance_rows(self, program, ids, amounts=False):
@@ -706,7 +714,16 @@ class LoyaltyPointsEntry(models.Model):
                         program, vals["date"], vals.get("expiry_date")
                     )
                 )
-            entry = Entry.create(vals)
+            # A writer that did not lock the balance first (an earning, a grant)
+            # updates it in the balance trigger, which fails like the lock when a
+            # concurrent writer of this customer committed since the snapshot.
+            with self._refused_on_last_try(
+                lambda: self.env._(
+                    "This customer's points are being changed by another payment "
+                    "at this very moment: nothing was recorded. Please try again."
+                )
+            ):
+                entry = Entry.create(vals)
             if entry.points < 0:
                 entry._allocate(from_lot_ids)
             entries |= entry

@@ -160,3 +160,55 @@ class TestRedeemConcurrency(RealConnectionsCase):
                 [self.program_id],
             )
             self.assertEqual(cr.fetchone(), (2, 150.0))
+
+    def test_earning_on_last_try_is_refused_cleanly(self):
+        """An earning does not lock the balance first: the balance trigger
+        updates it, and fails as the lock does when another payment of the
+        customer committed since the transaction's snapshot. Odoo tries the
+        request again; on its last try the user is told, with a UserError,
+        instead of a server error (a backend payment of a busy customer, seen
+        with 8 clients on 5 customers). Nothing is written."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            partner = env["res.partner"].browse(self.partner_id)
+            # The transaction's snapshot is taken by its first query.
+            partner.read(["name"])
+            # Meanwhile another payment spends and commits.
+            with self.registry.cursor() as other:
+                other_env = api.Environment(other, SUPERUSER_ID, {})
+                other_env["loyalty.points.program"].with_context(
+                    active_test=False
+                ).browse(self.program_id)._redeem(
+                    other_env["res.partner"].browse(self.partner_id), 0.50
+                )
+            Entry = env["loyalty.points.entry"]
+            earning = {
+                "partner_id": self.partner_id,
+                "program_id": self.program_id,
+                "company_id": env.ref("base.main_company").id,
+                "points": 30.0,
+                "kind": "grant",
+                "reason": "race",
+            }
+            fake = SimpleNamespace(env=env)  # what _() reads of a request
+            http._request_stack.push(fake)
+            try:
+                with mute_logger("odoo.sql_db"):
+                    for _try in range(MAX_TRIES_ON_CONCURRENCY_FAILURE - 1):
+                        with self.assertRaises(TransactionRollbackError):
+                            with cr.savepoint(flush=False):
+                                Entry._write_entries([earning])
+                    with self.assertRaisesRegex(UserError, "nothing was recorded"):
+                        with cr.savepoint(flush=False):
+                            Entry._write_entries([earning])
+            finally:
+                http._request_stack.pop()
+            self.assertEqual(fake._loyalty_points_lock_failures, 5)
+            cr.rollback()
+        with self.registry.cursor() as cr:
+            cr.execute(
+                "SELECT COUNT(*), SUM(points) FROM loyalty_points_entry "
+                "WHERE program_id = %s",
+                [self.program_id],
+            )
+            self.assertEqual(cr.fetchone(), (2, 150.0))
