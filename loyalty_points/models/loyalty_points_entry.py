@@ -264,6 +264,11 @@ class LoyaltyPointsEntry(models.Model):
                 points numeric NOT NULL DEFAULT 0,
                 PRIMARY KEY (program_id, partner_id)
             );
+            -- Counts the row's changes: with the row's xmin, what the cache of
+            -- what customers can spend is checked against (two changes in one
+            -- transaction share an xmin, not a version).
+            ALTER TABLE loyalty_points_balance
+                ADD COLUMN IF NOT EXISTS version bigint NOT NULL DEFAULT 0;
             CREATE INDEX IF NOT EXISTS loyalty_points_balance_points_idx
                 ON loyalty_points_balance (program_id, points);
 
@@ -274,7 +279,8 @@ class LoyaltyPointsEntry(models.Model):
                 SELECT partner_id, program_id, SUM(points)
                   FROM new_rows GROUP BY partner_id, program_id
                 ON CONFLICT (program_id, partner_id)
-                DO UPDATE SET points = b.points + EXCLUDED.points;
+                DO UPDATE SET points = b.points + EXCLUDED.points,
+                              version = b.version + 1;
                 RETURN NULL;
             END $$;
 
@@ -302,13 +308,15 @@ class LoyaltyPointsEntry(models.Model):
                         USING ERRCODE = 'restrict_violation';
                 END IF;
                 IF NEW.partner_id IS DISTINCT FROM OLD.partner_id THEN
-                    UPDATE loyalty_points_balance SET points = points - OLD.points
+                    UPDATE loyalty_points_balance
+                       SET points = points - OLD.points, version = version + 1
                      WHERE partner_id = OLD.partner_id AND program_id = OLD.program_id;
                     INSERT INTO loyalty_points_balance AS b
                            (partner_id, program_id, points)
                     VALUES (NEW.partner_id, NEW.program_id, NEW.points)
                     ON CONFLICT (program_id, partner_id)
-                    DO UPDATE SET points = b.points + EXCLUDED.points;
+                    DO UPDATE SET points = b.points + EXCLUDED.points,
+                                  version = b.version + 1;
                 END IF;
                 RETURN NEW;
             END $$;

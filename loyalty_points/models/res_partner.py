@@ -1,8 +1,11 @@
 # Copyright 2026 Loyalty Points contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from datetime import datetime
+
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.tools import SQL, float_compare, format_amount, format_date
+from odoo.tools.lru import LRU
 
 from ..tools import format_points
 
@@ -14,6 +17,19 @@ OPERATORS = {
     "<": lambda a, b: a < b,
     "<=": lambda a, b: a <= b,
 }
+
+
+# Customers whose amounts a worker keeps (``_loyalty_points_amounts_now``).
+AMOUNTS_CACHE_SIZE = 8192
+
+
+def _amounts_cache(registry):
+    """The worker's cache of amounts of ``registry``'s database:
+    {(program id, partner id): ((xmin, version), valid until, amounts)}."""
+    cache = getattr(registry, "_loyalty_points_amounts_cache", None)
+    if cache is None:
+        cache = registry._loyalty_points_amounts_cache = LRU(AMOUNTS_CACHE_SIZE)
+    return cache
 
 
 STATEMENT_TEMPLATE = "loyalty_points.mail_template_loyalty_points_statement"
@@ -121,6 +137,75 @@ class ResPartner(models.Model):
             commercial_id: tuple(figures)
             for commercial_id, *figures in self._loyalty_points_rows(program).values()
         }
+
+    def _loyalty_points_amounts_now(self, program):
+        """(balance, pending, available) of this customer (a commercial entity)
+        in ``program``, the same figures as ``_loyalty_points_amounts``, for a
+        page that shows them on every request (the portal's card): from this
+        worker's cache when the customer's balance row is as it was when they
+        were read, in one small query; else read, and kept with the moment
+        they next change by themselves (a pending lot becomes available, a lot
+        passes its expiry date).
+
+        Every change of the customer's ledger changes that row: the balance
+        trigger adds to its ``version`` (two changes in one transaction share
+        its ``xmin``), and a transaction rolled back leaves an ``xmin`` that no
+        row has again. The nightly expiry writes entries too; the spendable
+        rule reads nothing else that moves (``_amounts_sql``)."""
+        self.ensure_one()
+        if not program:
+            return (0.0, 0.0, 0.0)
+        Entry = self.env["loyalty.points.entry"]
+        Entry.flush_model()
+        self.env["loyalty.points.allocation"].flush_model()
+        now = fields.Datetime.now()
+        where = SQL("b.program_id = %s AND b.partner_id = %s", program.id, self.id)
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT b.xmin::text, b.version FROM loyalty_points_balance b WHERE %s",
+                where,
+            )
+        )
+        if not rows:
+            return (0.0, 0.0, 0.0)
+        cache = _amounts_cache(self.env.registry)
+        key = (program.id, self.id)
+        cached = cache.get(key)
+        if cached and cached[0] == tuple(rows[0]) and now < cached[1]:
+            return cached[2]
+        balance, pending, available = Entry._amounts_sql(
+            SQL("b.partner_id"), SQL("b.program_id"), now
+        )
+        [(xmin, version, *amounts, until)] = self.env.execute_query(
+            SQL(
+                """
+                SELECT b.xmin::text, b.version, %(balance)s, %(pending)s,
+                       %(available)s,
+                       LEAST(
+                           (SELECT MIN(e.available_date) FROM loyalty_points_entry e
+                             WHERE e.program_id = b.program_id
+                               AND e.partner_id = b.partner_id
+                               AND e.points > 0 AND e.available_date > %(now)s),
+                           (SELECT MIN(e.expiry_date) + 1 FROM loyalty_points_entry e
+                             WHERE e.program_id = b.program_id
+                               AND e.partner_id = b.partner_id
+                               AND e.points > 0 AND e.expiry_date >= %(today)s))
+                  FROM loyalty_points_balance b
+                 WHERE %(where)s
+                """,
+                balance=balance,
+                pending=pending,
+                available=available,
+                now=now,
+                today=fields.Date.to_date(now),
+                where=where,
+            )
+        )
+        amounts = tuple(float(amount) for amount in amounts)
+        # A date (the day after an expiry date, from its start) or a moment.
+        until = fields.Datetime.to_datetime(until) if until else datetime.max
+        cache[key] = ((xmin, version), until, amounts)
+        return amounts
 
     @api.depends_context("company")
     def _compute_loyalty_points(self):

@@ -57,6 +57,7 @@ class TestSpendable(LoyaltyPointsCommon):
             "field": customer.loyalty_points_available,
             "contact": self.contact.loyalty_points_available,
             "method": customer._loyalty_points_spendable(self.program),
+            "cached": customer._loyalty_points_amounts_now(self.program)[2],
             "wizard": wizard.available,
             "reward wizard": reward_wizard.available,
             "statement": customer._loyalty_points_statement_values(lots=0)["available"],
@@ -103,6 +104,7 @@ class TestSpendable(LoyaltyPointsCommon):
                     "field": 100.0,
                     "contact": 100.0,
                     "method": 100.0,
+                    "cached": 100.0,
                     "wizard": 100.0,
                     "reward wizard": 100.0,
                     "statement": 100.0,
@@ -175,3 +177,47 @@ class TestSpendable(LoyaltyPointsCommon):
             self.customer.invalidate_recordset()
             self.assertEqual(self.customer.loyalty_points_available, 0.0)
         self.assertEqual(fields.Date.today(), self.today)
+
+    # ------------------------------------------------------------ the cache
+    def _now(self):
+        """The cached figures and the same read afresh: they must agree."""
+        cached = self.customer._loyalty_points_amounts_now(self.program)
+        self.customer.invalidate_recordset()
+        fresh = self.customer._loyalty_points_amounts(self.program)[self.customer.id]
+        self.assertEqual(cached, fresh)
+        return cached
+
+    def test_cached_amounts_follow_every_change_of_the_ledger(self):
+        """The amounts a worker keeps for the pages read on every request are
+        read again after any change of the customer's ledger: several in one
+        transaction (one xmin, a new version each), a redemption's allocations,
+        and a change rolled back then replaced by another of the same count.
+        Unchanged, they cost one small query."""
+        self.assertEqual(self._now(), (0.0, 0.0, 0.0))
+        self._lot(300, self.today + timedelta(days=30))
+        self.assertEqual(self._now(), (300.0, 0.0, 300.0))
+        with self.assertQueryCount(1):
+            self.customer._loyalty_points_amounts_now(self.program)
+        self._adjust(self.customer, -10)
+        self.assertEqual(self._now(), (290.0, 0.0, 290.0))
+        self._adjust(self.customer, -5)
+        self.assertEqual(self._now(), (285.0, 0.0, 285.0))
+        self.program._redeem(self.customer, 1.0)
+        self.assertEqual(self._now(), (185.0, 0.0, 185.0))
+        with self.assertRaises(RuntimeError), self.env.cr.savepoint():
+            self._adjust(self.customer, 7)
+            self.assertEqual(self._now(), (192.0, 0.0, 192.0))
+            raise RuntimeError("rolled back")
+        self.env.invalidate_all()
+        self._adjust(self.customer, 3)
+        self.assertEqual(self._now(), (188.0, 0.0, 188.0))
+
+    def test_cached_amounts_follow_the_clock(self):
+        """Kept amounts are read again when a pending lot becomes available and
+        when a lot passes its expiry date, with no entry written."""
+        self._lot(30, self.today)  # spendable today, past its date tomorrow
+        self.program.pending_hours = 24
+        self._lot(50, self.today + timedelta(days=30))
+        self.assertEqual(self._now(), (80.0, 50.0, 30.0))
+        with freeze_time(fields.Datetime.now() + timedelta(hours=25)):
+            self.assertEqual(self._now(), (80.0, 0.0, 50.0))
