@@ -1,6 +1,5 @@
 # Copyright 2026 Loyalty Points contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from markupsafe import Markup, escape
 from werkzeug.urls import url_encode
 
 from odoo import _, fields, http
@@ -9,22 +8,12 @@ from odoo.http import request
 from odoo.tools import float_compare, format_amount, format_datetime
 
 from odoo.addons.account.controllers.portal import PortalAccount
-from odoo.addons.loyalty_points.tools import format_money, format_points
+from odoo.addons.loyalty_points.tools import format_points
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
+from ..tools import html_sentence
+
 PAYABLE_STATES = ("not_paid", "partial")
-
-
-def _html(text, **values):
-    """``text`` (translated, with ``%(name)s`` placeholders) as HTML, each value
-    escaped in a bold span of class ``o_loyalty_points_<name>``: one sentence
-    for the translators, whatever order their language puts its words in."""
-    return escape(text) % {
-        name: Markup('<span class="fw-bold o_loyalty_points_{}">{}</span>').format(
-            name, value
-        )
-        for name, value in values.items()
-    }
 
 
 class LoyaltyPointsPortal(PortalAccount):
@@ -41,23 +30,23 @@ class LoyaltyPointsPortal(PortalAccount):
 
     def _loyalty_points_card_values(self):
         """The /my card: the available points and their worth, and only them,
-        while the program is open to the customer: one query (the points; the
-        program's facts and the currency are in the registry's cache)."""
+        while the program is open to the customer: one small query when the
+        customer's points have not changed since this worker last read them
+        (``_loyalty_points_amounts_now``; the program's facts and the currency
+        are in the registry's cache)."""
         env = request.env
         partner = env.user.partner_id.commercial_partner_id
         facts = partner._loyalty_points_portal_facts()
         if not facts:
             return {}
         program = env["loyalty.points.program"].browse(facts.id)
-        available = partner._loyalty_points_amounts(program)[partner.id][2]
+        available = partner._loyalty_points_amounts_now(program)[2]
         value = max(available, 0.0) * facts.point_value
         return {
             "loyalty_points_card": {
                 "available": available,
-                "text": _html(
-                    _("%(card_available)s points available, worth %(card_value)s"),
-                    card_available=format_points(env, available),
-                    card_value=format_money(env, value, facts.currency_id),
+                "text": partner._loyalty_points_card_text(
+                    env.lang or "en_US", available, value, facts.currency_id
                 ),
             }
         }
@@ -93,11 +82,11 @@ class LoyaltyPointsPortal(PortalAccount):
                 "pager": pager,
                 "program": program,
                 "statement": statement,
-                "worth_text": _html(
+                "worth_text": html_sentence(
                     _("worth %(value)s"), value=statement["value_text"]
                 ),
                 "pending_lots": [
-                    _html(
+                    html_sentence(
                         _("%(lot_points)s available from %(lot_date)s"),
                         lot_points=format_points(env, points),
                         lot_date=format_datetime(
@@ -107,7 +96,7 @@ class LoyaltyPointsPortal(PortalAccount):
                     for date, points in partner._loyalty_points_pending_lots(program)
                 ],
                 "expiring_lots": [
-                    _html(
+                    html_sentence(
                         _("%(lot_points)s points on %(lot_date)s"),
                         lot_points=lot["points_text"],
                         lot_date=lot["date_text"],
@@ -165,7 +154,7 @@ class LoyaltyPointsPortal(PortalAccount):
         return [
             {
                 "reward": reward,
-                "cost_text": _html(
+                "cost_text": html_sentence(
                     _("%(reward_cost)s points"),
                     reward_cost=format_points(request.env, reward.points_cost),
                 ),
@@ -212,22 +201,22 @@ class LoyaltyPointsPortal(PortalAccount):
         amount = self._loyalty_points_invoice_amount(invoice, program)
         points = program._points_for_amount(amount)
         partner = invoice.commercial_partner_id
-        available = partner._loyalty_points_amounts(program)[partner.id][2]
+        available = partner._loyalty_points_amounts_now(program)[2]
         env = request.env
         points_text = format_points(env, points)
         values["loyalty_points_offer"] = {
             "points": points,
-            "offer_text": _html(
+            "offer_text": html_sentence(
                 _("%(offer_points)s of your %(offer_available)s points"),
                 offer_points=points_text,
                 offer_available=format_points(env, available),
             ),
-            "confirm_text": _html(
+            "confirm_text": html_sentence(
                 _("Pay the %(amount)s due with %(points)s points?"),
                 amount=format_amount(env, invoice.amount_residual, invoice.currency_id),
                 points=points_text,
             ),
-            "left_text": _html(
+            "left_text": html_sentence(
                 _("You will have %(left)s points left."),
                 left=format_points(env, available - points),
             ),

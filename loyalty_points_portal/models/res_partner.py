@@ -1,10 +1,28 @@
 # Copyright 2026 Loyalty Points contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import models
+from odoo import api, models, tools
+
+from odoo.addons.loyalty_points.tools import format_money, format_points
+
+from ..tools import html_sentence
 
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
+
+    @api.model
+    @tools.ormcache("lang", "available", "value", "currency_id")
+    def _loyalty_points_card_text(self, lang, available, value, currency_id):
+        """The sentence of the /my card in ``lang``: ``available`` points worth
+        ``value`` in the currency of id ``currency_id``. Kept in the registry's
+        cache, which Odoo clears when a language or a currency changes: the
+        card shows on every request, and the same few sentences come back."""
+        env = self.with_context(lang=lang).env
+        return html_sentence(
+            env._("%(card_available)s points available, worth %(card_value)s"),
+            card_available=format_points(env, available),
+            card_value=format_money(env, value, currency_id),
+        )
 
     def _loyalty_points_portal_facts(self, company=None):
         """The ``ProgramFacts`` of the program whose points the customer (its

@@ -174,7 +174,12 @@ class TestPortalPages(PortalCommon):
 
     def test_spanish(self):
         """A customer whose language is Spanish reads the page, and the
-        program's description, in Spanish."""
+        program's description, in Spanish; the card too, right after the same
+        points were shown in English (the card's sentence is kept per
+        language)."""
+        self.authenticate("lp_portal_a", "lp_portal_a")
+        tree = self._page("/my")
+        self.assertIn("points available", " ".join(tree.text_content().split()))
         self.env["res.lang"]._activate_lang("es_ES")
         self.env["ir.module.module"].search(
             [("name", "in", ("loyalty_points", "loyalty_points_portal"))]
