@@ -64,6 +64,14 @@ def run_benchmarks(args):
             results[name], baseline[name] = in_processes(
                 module.__name__, args.config, dbname, baseline_db, size
             )
+            if results[name].get("pinned_cpu") is None:
+                print(
+                    f"bench: {name}: the processes and their PostgreSQL backends "
+                    "could not be pinned to one CPU (PostgreSQL on another "
+                    "machine, or no right to): its ratio varies more from run "
+                    "to run",
+                    flush=True,
+                )
         else:
             with environment(registry_of(dbname)) as env:
                 results[name] = module.run(env, size)

@@ -26,7 +26,7 @@ from .common import analyze, median, timed
 SIZES = {"full": 100_000, "small": 10_000}
 TARGET_MS = 300.0
 TARGET_RATIO = 1.05
-REQUESTS = 45
+REQUESTS = 101
 WARM = 2
 REGULAR_ENTRIES = 60
 CARD_VIEW = "loyalty_points_portal.portal_my_home_loyalty_points"
