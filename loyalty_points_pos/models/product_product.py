@@ -11,12 +11,10 @@ class ProductProduct(models.Model):
         even those not sold in the Point of Sale (not listed on its screen)."""
         res = super()._add_missing_products(products, config_id, data)
         config = self.env["pos.config"].browse(config_id)
-        Reward = self.env["loyalty.points.reward"]
-        domain = Reward._loyalty_points_pos_domain(config)
-        if domain is False:
-            return res
-        reward_products = Reward.search(domain).product_id
-        missing = set(reward_products.ids) - {product["id"] for product in products}
+        rewards = self.env["loyalty.points.reward"]._loyalty_points_pos_rewards(config)
+        missing = {reward["product_id"] for reward in rewards} - {
+            product["id"] for product in products
+        }
         if missing:
             products.extend(
                 self._load_product_with_domain([("id", "in", list(missing))], config_id)

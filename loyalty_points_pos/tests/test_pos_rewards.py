@@ -95,6 +95,38 @@ class TestPosRewards(LoyaltyPointsPosCommon):
             self.gift.id, data["pos.session"]["data"][0]["_pos_special_products_ids"]
         )
 
+    def test_rewards_kept_follow_the_catalogue(self):
+        """The rewards a till loads are kept in the registry's cache: a second
+        read makes no query; a reward renamed, added or archived shows at the
+        next session start."""
+        Reward = self.env["loyalty.points.reward"]
+        self.assertEqual(
+            [r["name"] for r in Reward._loyalty_points_pos_rewards(self.config)],
+            ["Free shampoo"],
+        )
+        with self.assertQueryCount(0):
+            Reward._loyalty_points_pos_rewards(self.config)
+        self.reward.name = "Free conditioner"
+        other = Reward.create(
+            {
+                "name": "Second gift",
+                "program_id": self.program.id,
+                "points_cost": 900,
+                "product_id": self.gift.id,
+            }
+        )
+        self.assertEqual(
+            [r["name"] for r in Reward._loyalty_points_pos_rewards(self.config)],
+            ["Free conditioner", "Second gift"],
+        )
+        self.reward.update_field_translations("name", {"en_US": "Free brushing"})
+        other.active = False
+        data = self.pos_session.load_data([])
+        self.assertEqual(
+            [r["name"] for r in data["loyalty.points.reward"]["data"]],
+            ["Free brushing"],
+        )
+
     # ------------------------------------------------------------------ redeeming
     def test_reward_redeemed_at_sync(self):
         """A reward line redeems the reward's cost once, linked to its line, and
