@@ -16,6 +16,7 @@
         "security/loyalty_points_portal_security.xml",
         "views/loyalty_points_portal_templates.xml",
     ],
+    "demo": ["demo/loyalty_points_portal_demo.xml"],
     "assets": {
         "web.assets_tests": [
             "loyalty_points_portal/static/tests/tours/*.js",
