@@ -383,18 +383,23 @@ def odoo_init(pg, conf, dbname, args, logfile, what):
         "--no-http",
     ]
     with open(logfile, "a", encoding="utf-8") as log:
+        # Only this run's lines are checked: the log also keeps earlier runs
+        # (and a served database's request errors), which are not this one's.
+        start = log.tell()
         result = subprocess.run(
             cmd, stdout=log, stderr=subprocess.STDOUT, env=pg.environ(), check=False
         )
-    errors = log_errors(logfile)
+    errors = log_errors(logfile, start)
     if result.returncode or errors:
         tail = "\n".join(errors[-5:]) or "(no ERROR line; see the log)"
         raise SetupError(f"{what} failed (log: {logfile}):\n{tail}")
     return time.monotonic() - started
 
 
-def log_errors(logfile):
+def log_errors(logfile, start=0):
+    """The ERROR and CRITICAL lines of ``logfile`` from byte ``start`` on."""
     with open(logfile, encoding="utf-8", errors="replace") as handle:
+        handle.seek(start)
         return [
             line.rstrip()
             for line in handle
