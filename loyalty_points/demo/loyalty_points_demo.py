@@ -2,7 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from datetime import datetime, time, timedelta
 
-from odoo import Command, fields, models
+from odoo import Command, api, fields, models
 
 DEMO_RIVERSIDE = "loyalty_points.res_company_demo_riverside"
 DEMO_WELCOME_ACTION = "loyalty_points.ir_actions_server_grant_welcome_points"
@@ -26,10 +26,6 @@ class LoyaltyPointsProgram(models.Model):
         adjustment goes through the adjustment wizard; the welcome points come
         from the demo server action; and the nightly jobs write off an old lot
         and book the ledger. Today's ticket is still pending."""
-        # freezegun is in Odoo's requirements (for its tests); only the demo
-        # needs it, so an addon installed without demo data does not.
-        from freezegun import freeze_time
-
         self.ensure_one()
         main = self.company_ids[:1]
         if not main.chart_template:
@@ -45,17 +41,7 @@ class LoyaltyPointsProgram(models.Model):
         dental_kit = ref("loyalty_points.product_demo_dental_kit")
         euthanasia = ref("loyalty_points.product_demo_euthanasia")
         reward = ref("loyalty_points.loyalty_points_reward_demo_nail_trim")
-        today = fields.Date.today()
-
-        # The ledger, the invoices and the payments date what they write with
-        # the clock (fields.Datetime.now, fields.Date.today). To spread the
-        # history over the past year, each step runs with the clock set to its
-        # own day, as if it had happened then. Demo only: freezegun sets the
-        # clock of the whole process, for the few seconds the history takes
-        # while the addon installs; the application itself never does this.
-        def day(days_ago):
-            moment = datetime.combine(today - timedelta(days=days_ago), time(10))
-            return freeze_time(moment, tick=True)
+        day = self._demo_day
 
         with day(300):
             # The excluded service earns nothing; the consultation on the same
@@ -85,16 +71,9 @@ class LoyaltyPointsProgram(models.Model):
                 ticket, vaccination, "Vaccination postponed: vaccine out of stock"
             )
             self._demo_pay(refund)
-            self.env["loyalty.points.adjust.wizard"].with_user(
-                ref("base.user_admin")
-            ).with_company(main).create(
-                {
-                    "partner_id": anna.id,
-                    "program_id": self.id,
-                    "points": 25,
-                    "reason": "Goodwill: waited an hour for her appointment",
-                }
-            ).action_apply()
+            self._demo_adjust(
+                main, anna, 25, "Goodwill: waited an hour for her appointment"
+            )
         with day(3):
             # A reward on a draft invoice: a line at no charge, paid with points.
             # The rest of the ticket, paid by bank, earns.
@@ -117,6 +96,39 @@ class LoyaltyPointsProgram(models.Model):
         # ledger is booked up to yesterday.
         self.env["loyalty.points.entry"]._cron_expire_points()
         self._cron_book_points()
+
+    @api.model
+    def _demo_day(self, days_ago, hour=10):
+        """The clock set to ``days_ago`` days ago at ``hour`` (a context manager).
+
+        The ledger, the invoices and the payments date what they write with the
+        clock (fields.Datetime.now, fields.Date.today). To spread a history over
+        the past year, each step runs with the clock set to its own day, as if
+        it had happened then. Demo only: freezegun sets the clock of the whole
+        process, for the few seconds the history takes while the addon
+        installs; the application itself never does this."""
+        # freezegun is in Odoo's requirements (for its tests); only the demo
+        # needs it, so an addon installed without demo data does not.
+        from freezegun import freeze_time
+
+        moment = datetime.combine(
+            fields.Date.today() - timedelta(days=days_ago), time(hour)
+        )
+        return freeze_time(moment, tick=True)
+
+    def _demo_adjust(self, company, partner, points, reason):
+        """A manager's adjustment of ``points`` for ``partner`` in ``company``,
+        through the adjustment wizard, as the administrator."""
+        self.env["loyalty.points.adjust.wizard"].with_user(
+            self.env.ref("base.user_admin")
+        ).with_company(company).create(
+            {
+                "partner_id": partner.id,
+                "program_id": self.id,
+                "points": points,
+                "reason": reason,
+            }
+        ).action_apply()
 
     def _demo_setup_second_centre(self, main):
         """Riverside Clinic, the chain's second centre: give it the chart of

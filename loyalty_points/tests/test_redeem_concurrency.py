@@ -114,22 +114,15 @@ class TestRedeemConcurrency(RealConnectionsCase):
             )
             self.assertEqual(float(cr.fetchone()[0]), 50.0)
 
-    def test_last_try_is_refused_cleanly(self):
-        """A redemption whose snapshot is older than another payment's commit
-        loses the balance lock: Odoo tries the request again (the serialization
-        failure goes up as it is), and on Odoo's last try the customer is told,
-        with a UserError, instead of a server error (a rush of payments of one
-        customer beat it every time). Nothing is written."""
+    def _assert_last_try_refused(self, write, message):
+        """``write(env)`` in a transaction whose snapshot is older than another
+        payment's commit: Odoo's tries fail with the serialization error as it
+        is (Odoo tries the request again), and its last try with a UserError
+        matching ``message`` instead of a server error. Nothing is written."""
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            program = (
-                env["loyalty.points.program"]
-                .with_context(active_test=False)
-                .browse(self.program_id)
-            )
-            partner = env["res.partner"].browse(self.partner_id)
             # The transaction's snapshot is taken by its first query.
-            partner.read(["name"])
+            env["res.partner"].browse(self.partner_id).read(["name"])
             # Meanwhile another payment spends and commits.
             with self.registry.cursor() as other:
                 other_env = api.Environment(other, SUPERUSER_ID, {})
@@ -138,17 +131,17 @@ class TestRedeemConcurrency(RealConnectionsCase):
                 ).browse(self.program_id)._redeem(
                     other_env["res.partner"].browse(self.partner_id), 0.50
                 )
-            Entry = env["loyalty.points.entry"]
             fake = SimpleNamespace(env=env)  # what _() reads of a request
             http._request_stack.push(fake)
             try:
-                for _try in range(MAX_TRIES_ON_CONCURRENCY_FAILURE - 1):
-                    with self.assertRaises(TransactionRollbackError):
+                with mute_logger("odoo.sql_db"):
+                    for _try in range(MAX_TRIES_ON_CONCURRENCY_FAILURE - 1):
+                        with self.assertRaises(TransactionRollbackError):
+                            with cr.savepoint(flush=False):
+                                write(env)
+                    with self.assertRaisesRegex(UserError, message):
                         with cr.savepoint(flush=False):
-                            Entry._lock_balances(program, partner)
-                with self.assertRaisesRegex(UserError, "another payment"):
-                    with cr.savepoint(flush=False):
-                        Entry._lock_balances(program, partner)
+                            write(env)
             finally:
                 http._request_stack.pop()
             self.assertEqual(fake._loyalty_points_lock_failures, 5)
@@ -161,54 +154,40 @@ class TestRedeemConcurrency(RealConnectionsCase):
             )
             self.assertEqual(cr.fetchone(), (2, 150.0))
 
+    def test_last_try_is_refused_cleanly(self):
+        """A redemption whose snapshot is older than another payment's commit
+        loses the balance lock: on Odoo's last try the customer is told (a rush
+        of payments of one customer beat it every time)."""
+
+        def lock(env):
+            env["loyalty.points.entry"]._lock_balances(
+                env["loyalty.points.program"]
+                .with_context(active_test=False)
+                .browse(self.program_id),
+                env["res.partner"].browse(self.partner_id),
+            )
+
+        self._assert_last_try_refused(lock, "another payment")
+
     def test_earning_on_last_try_is_refused_cleanly(self):
         """An earning does not lock the balance first: the balance trigger
         updates it, and fails as the lock does when another payment of the
-        customer committed since the transaction's snapshot. Odoo tries the
-        request again; on its last try the user is told, with a UserError,
-        instead of a server error (a backend payment of a busy customer, seen
-        with 8 clients on 5 customers). Nothing is written."""
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            partner = env["res.partner"].browse(self.partner_id)
-            # The transaction's snapshot is taken by its first query.
-            partner.read(["name"])
-            # Meanwhile another payment spends and commits.
-            with self.registry.cursor() as other:
-                other_env = api.Environment(other, SUPERUSER_ID, {})
-                other_env["loyalty.points.program"].with_context(
-                    active_test=False
-                ).browse(self.program_id)._redeem(
-                    other_env["res.partner"].browse(self.partner_id), 0.50
-                )
-            Entry = env["loyalty.points.entry"]
-            earning = {
-                "partner_id": self.partner_id,
-                "program_id": self.program_id,
-                "company_id": env.ref("base.main_company").id,
-                "points": 30.0,
-                "kind": "grant",
-                "reason": "race",
-            }
-            fake = SimpleNamespace(env=env)  # what _() reads of a request
-            http._request_stack.push(fake)
-            try:
-                with mute_logger("odoo.sql_db"):
-                    for _try in range(MAX_TRIES_ON_CONCURRENCY_FAILURE - 1):
-                        with self.assertRaises(TransactionRollbackError):
-                            with cr.savepoint(flush=False):
-                                Entry._write_entries([earning])
-                    with self.assertRaisesRegex(UserError, "nothing was recorded"):
-                        with cr.savepoint(flush=False):
-                            Entry._write_entries([earning])
-            finally:
-                http._request_stack.pop()
-            self.assertEqual(fake._loyalty_points_lock_failures, 5)
-            cr.rollback()
-        with self.registry.cursor() as cr:
-            cr.execute(
-                "SELECT COUNT(*), SUM(points) FROM loyalty_points_entry "
-                "WHERE program_id = %s",
-                [self.program_id],
+        customer committed since the transaction's snapshot. On Odoo's last try
+        the user is told instead of a server error (a backend payment of a busy
+        customer, seen with 8 clients on 5 customers)."""
+
+        def earn(env):
+            env["loyalty.points.entry"]._write_entries(
+                [
+                    {
+                        "partner_id": self.partner_id,
+                        "program_id": self.program_id,
+                        "company_id": env.ref("base.main_company").id,
+                        "points": 30.0,
+                        "kind": "grant",
+                        "reason": "race",
+                    }
+                ]
             )
-            self.assertEqual(cr.fetchone(), (2, 150.0))
+
+        self._assert_last_try_refused(earn, "nothing was recorded")

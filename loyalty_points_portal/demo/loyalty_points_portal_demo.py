@@ -1,8 +1,6 @@
 # Copyright 2026 Loyalty Points contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from datetime import datetime, time, timedelta
-
-from odoo import fields, models
+from odoo import models
 
 DEMO_PORTAL_PARTNER = "base.partner_demo_portal"
 
@@ -20,10 +18,6 @@ class LoyaltyPointsProgram(models.Model):
         tickets in both centres, a manager's anniversary gift, today's ticket
         still pending, and an unpaid invoice that the points cover, with its
         "Pay with points" button."""
-        # freezegun is in Odoo's requirements (for its tests); only the demo
-        # needs it (see loyalty_points' _demo_load_history).
-        from freezegun import freeze_time
-
         self.ensure_one()
         customer = self.env.ref(DEMO_PORTAL_PARTNER, raise_if_not_found=False)
         main = self.env.ref("base.main_company")
@@ -37,13 +31,9 @@ class LoyaltyPointsProgram(models.Model):
         vaccination = ref("loyalty_points.product_demo_vaccination")
         dental_kit = ref("loyalty_points.product_demo_dental_kit")
         nail_trim = ref("loyalty_points.product_demo_nail_trim")
-        today = fields.Date.today()
 
         def day(days_ago):
-            # The history's days, as in loyalty_points' demo: the clock of the
-            # whole process, for the moment the demo data installs.
-            moment = datetime.combine(today - timedelta(days=days_ago), time(11))
-            return freeze_time(moment, tick=True)
+            return self._demo_day(days_ago, hour=11)
 
         with day(150):
             self._demo_paid_invoice(
@@ -54,16 +44,9 @@ class LoyaltyPointsProgram(models.Model):
                 riverside, customer, [(consultation, 1), (dental_kit, 1)]
             )
         with day(12):
-            self.env["loyalty.points.adjust.wizard"].with_user(
-                ref("base.user_admin")
-            ).with_company(main).create(
-                {
-                    "partner_id": customer.id,
-                    "program_id": self.id,
-                    "points": 1500,
-                    "reason": "Anniversary gift: five years with the clinic",
-                }
-            ).action_apply()
+            self._demo_adjust(
+                main, customer, 1500, "Anniversary gift: five years with the clinic"
+            )
         # Today, at the real time: a ticket whose points wait out the pending
         # period, and an invoice left to pay, which the points cover.
         self._demo_paid_invoice(main, customer, [(vaccination, 1)])
