@@ -61,9 +61,15 @@ def run_benchmarks(args):
         print(f"bench: {name} at size {size} in {where}...", flush=True)
         started = time.monotonic()
         if turn_about:
-            results[name], baseline[name] = in_processes(
-                module.__name__, args.config, dbname, baseline_db, size
-            )
+            pairs = [
+                in_processes(module.__name__, args.config, dbname, baseline_db, size)
+                for _pair in range(getattr(module, "PAIRS", 1))
+            ]
+            if len(pairs) == 1:
+                results[name], baseline[name] = pairs[0]
+            else:
+                results[name] = module.combine([ours for ours, _base in pairs])
+                baseline[name] = module.combine([base for _ours, base in pairs])
             if results[name].get("pinned_cpu") is None:
                 print(
                     f"bench: {name}: the processes and their PostgreSQL backends "

@@ -214,6 +214,13 @@ def _pos_session_start_lines(ours, base, small):
             "; median per-load ratio "
             f"{_median_pair_ratio(ours['load_ms'], base['load_ms']):.3f}x"
         )
+        if ours.get("pairs"):
+            detail += f"; each of the {ours['pairs']} pairs of processes: " + ", ".join(
+                _ratio(o, b)
+                for o, b in zip(
+                    ours["pair_median_ms"], base["pair_median_ms"], strict=True
+                )
+            )
     lines.append(detail)
     if base:
         lines.append(
