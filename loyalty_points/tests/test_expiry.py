@@ -104,7 +104,8 @@ class TestExpiry(ExpiryMixin, LoyaltyPointsCommon):
         )
         self.assertFalse(self._entries().filtered(lambda e: e.kind == "expire"))
 
-        self.assertEqual(
+        # Other customers' lots of the program (demo data) may expire too.
+        self.assertGreaterEqual(
             Entry._cron_expire_points(today=lot_b.expiry_date + timedelta(1)), 1
         )
         expired = self._entries().filtered(lambda e: e.kind == "expire")

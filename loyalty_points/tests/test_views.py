@@ -321,8 +321,18 @@ class TestDemo(TransactionCase):
         cls.marco = ref("loyalty_points.res_partner_demo_marco")
         cls.sofia = ref("loyalty_points.res_partner_demo_sofia")
         cls.lukas = ref("loyalty_points.res_partner_demo_lukas")
+        # This addon's demo customers (the portal's demo adds its own customer
+        # to the same program).
         cls.entries = cls.env["loyalty.points.entry"].search(
-            [("program_id", "=", cls.program.id)], order="date, id"
+            [
+                ("program_id", "=", cls.program.id),
+                (
+                    "partner_id",
+                    "in",
+                    (cls.anna | cls.marco | cls.sofia | cls.lukas).ids,
+                ),
+            ],
+            order="date, id",
         )
 
     def _ledger(self, partner):
