@@ -140,8 +140,9 @@ class ResPartner(models.Model):
 
     def _loyalty_points_amounts_now(self, program):
         """(balance, pending, available) of this customer (a commercial entity)
-        in ``program``, the same figures as ``_loyalty_points_amounts``, for a
-        page that shows them on every request (the portal's card): from this
+        in ``program``, the same figures as ``_loyalty_points_amounts``, for the
+        pages that show them on every visit (the portal's card, an invoice's
+        "Pay with points"; a payment checks again under the balance lock): from this
         worker's cache when the customer's balance row is as it was when they
         were read, in one small query; else read, and kept with the moment
         they next change by themselves (a pending lot becomes available, a lot

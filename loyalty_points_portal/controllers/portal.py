@@ -195,13 +195,9 @@ class LoyaltyPointsPortal(PortalAccount):
                     {"redirect": invoice.access_url}
                 )
             return values
-        if self._loyalty_points_refusal(invoice):
+        refusal, points, available = self._loyalty_points_offer(invoice)
+        if refusal:
             return values
-        program = self._loyalty_points_invoice_program(invoice)
-        amount = self._loyalty_points_invoice_amount(invoice, program)
-        points = program._points_for_amount(amount)
-        partner = invoice.commercial_partner_id
-        available = partner._loyalty_points_amounts_now(program)[2]
         env = request.env
         points_text = format_points(env, points)
         values["loyalty_points_offer"] = {
@@ -271,22 +267,28 @@ class LoyaltyPointsPortal(PortalAccount):
         """Why the logged-in customer cannot pay ``invoice`` (sudo) with points
         now, as a code of ``_loyalty_points_messages``; False when they can.
         Read only: the payment checks again under the balance lock."""
+        return self._loyalty_points_offer(invoice)[0]
+
+    def _loyalty_points_offer(self, invoice):
+        """(refusal, points, available): ``_loyalty_points_refusal``'s code, and
+        when it is False the points that paying ``invoice`` takes and the
+        customer's available points, read once for the invoice's page."""
         user_partner = request.env.user.partner_id.commercial_partner_id
         if invoice.commercial_partner_id != user_partner:
-            return "not_yours"
+            return "not_yours", 0.0, 0.0
         if invoice.move_type != "out_invoice" or invoice.state != "posted":
-            return "not_payable"
+            return "not_payable", 0.0, 0.0
         if invoice.payment_state not in PAYABLE_STATES or (
             invoice.currency_id.is_zero(invoice.amount_residual)
         ):
-            return "already_paid"
+            return "already_paid", 0.0, 0.0
         program = self._loyalty_points_invoice_program(invoice)
         if (
             not program
             or not program.min_redemption
             or not invoice.company_id.loyalty_points_journal_id
         ):
-            return "closed"
+            return "closed", 0.0, 0.0
         amount = self._loyalty_points_invoice_amount(invoice, program)
         if (
             float_compare(
@@ -296,21 +298,19 @@ class LoyaltyPointsPortal(PortalAccount):
             )
             < 0
         ):
-            return "minimum"
+            return "minimum", 0.0, 0.0
         points = program._points_for_amount(amount)
         partner = invoice.commercial_partner_id
-        _balance, pending, available = partner._loyalty_points_amounts(program)[
-            partner.id
-        ]
+        _balance, pending, available = partner._loyalty_points_amounts_now(program)
         precision = request.env["decimal.precision"].precision_get("Loyalty Points")
         if float_compare(available, points, precision_digits=precision) < 0:
             if (
                 float_compare(available + pending, points, precision_digits=precision)
                 >= 0
             ):
-                return "pending"
-            return "short"
-        return False
+                return "pending", points, available
+            return "short", points, available
+        return False, points, available
 
     @http.route(
         ["/my/invoices/<int:invoice_id>/pay_with_points"],

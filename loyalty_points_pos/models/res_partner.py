@@ -61,10 +61,13 @@ class ResPartner(models.Model):
         facts = Program._program_facts(config.company_id.id)
         if not facts:
             return {"program": False}
-        partner = self.commercial_partner_id.with_company(config.company_id)
-        _balance, pending, available = partner._loyalty_points_amounts(
-            Program.browse(facts.id)
-        ).get(partner.id, (0.0, 0.0, 0.0))
+        # The customer's points from this worker's cache while their ledger is
+        # unchanged (_loyalty_points_amounts_now): the sync checks again.
+        _balance, pending, available = (
+            self.commercial_partner_id._loyalty_points_amounts_now(
+                Program.browse(facts.id)
+            )
+        )
         return {
             "program": facts.id,
             "state": facts.state,
