@@ -257,6 +257,12 @@ class LoyaltyPointsEntry(models.Model):
         # itself; partner_id is not a foreign key, so that Odoo's partner merge
         # (which rewrites or deletes referencing rows) leaves it to the trigger.
         cr.execute(
+            """SELECT 1 FROM information_schema.columns
+                WHERE table_name = 'loyalty_points_balance'
+                  AND column_name = 'pending_until'"""
+        )
+        had_pending_until = bool(cr.fetchone())
+        cr.execute(
             """
             CREATE TABLE IF NOT EXISTS loyalty_points_balance (
                 partner_id integer NOT NULL,
@@ -271,16 +277,27 @@ class LoyaltyPointsEntry(models.Model):
                 ADD COLUMN IF NOT EXISTS version bigint NOT NULL DEFAULT 0;
             CREATE INDEX IF NOT EXISTS loyalty_points_balance_points_idx
                 ON loyalty_points_balance (program_id, points);
+            -- No lot of the row's customer and program becomes available
+            -- after this moment (the latest available date of its lots, kept
+            -- by the triggers below; a lot that became available earlier is
+            -- never pending again): until then some may be pending, after it
+            -- none is (_amounts_plain_sql).
+            ALTER TABLE loyalty_points_balance
+                ADD COLUMN IF NOT EXISTS pending_until timestamp;
 
             CREATE OR REPLACE FUNCTION loyalty_points_entry_balance_insert()
             RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
-                INSERT INTO loyalty_points_balance AS b (partner_id, program_id, points)
-                SELECT partner_id, program_id, SUM(points)
+                INSERT INTO loyalty_points_balance AS b
+                       (partner_id, program_id, points, pending_until)
+                SELECT partner_id, program_id, SUM(points),
+                       MAX(available_date) FILTER (WHERE points > 0)
                   FROM new_rows GROUP BY partner_id, program_id
                 ON CONFLICT (program_id, partner_id)
                 DO UPDATE SET points = b.points + EXCLUDED.points,
-                              version = b.version + 1;
+                              version = b.version + 1,
+                              pending_until = GREATEST(b.pending_until,
+                                                       EXCLUDED.pending_until);
                 RETURN NULL;
             END $$;
 
@@ -312,11 +329,14 @@ class LoyaltyPointsEntry(models.Model):
                        SET points = points - OLD.points, version = version + 1
                      WHERE partner_id = OLD.partner_id AND program_id = OLD.program_id;
                     INSERT INTO loyalty_points_balance AS b
-                           (partner_id, program_id, points)
-                    VALUES (NEW.partner_id, NEW.program_id, NEW.points)
+                           (partner_id, program_id, points, pending_until)
+                    VALUES (NEW.partner_id, NEW.program_id, NEW.points,
+                            CASE WHEN NEW.points > 0 THEN NEW.available_date END)
                     ON CONFLICT (program_id, partner_id)
                     DO UPDATE SET points = b.points + EXCLUDED.points,
-                                  version = b.version + 1;
+                                  version = b.version + 1,
+                                  pending_until = GREATEST(b.pending_until,
+                                                           EXCLUDED.pending_until);
                 END IF;
                 RETURN NEW;
             END $$;
@@ -360,6 +380,20 @@ class LoyaltyPointsEntry(models.Model):
                 FOR EACH ROW EXECUTE FUNCTION loyalty_points_entry_immutable();
             """
         )
+        if not had_pending_until:
+            # A database of an earlier version: the lots' latest available
+            # date, in one pass over the ledger.
+            cr.execute(
+                """
+                UPDATE loyalty_points_balance b
+                   SET pending_until = l.until
+                  FROM (SELECT partner_id, program_id, MAX(available_date) AS until
+                          FROM loyalty_points_entry
+                         WHERE points > 0
+                         GROUP BY partner_id, program_id) l
+                 WHERE b.partner_id = l.partner_id AND b.program_id = l.program_id
+                """
+            )
 
     # ------------------------------------------------------------------ display
     @api.depends("kind", "points", "partner_id")
@@ -626,6 +660,24 @@ class LoyaltyPointsEntry(models.Model):
         )
         balance = SQL("COALESCE(b.points, 0)")
         return balance, pending, SQL("%s - %s - %s", balance, pending, past)
+
+    @api.model
+    def _amounts_plain_sql(self, now):
+        """SQL of a condition on the row ``b`` of ``loyalty_points_balance``:
+        true when the two terms that ``_amounts_sql`` takes from the balance are
+        both 0 at ``now``, so that the customer's available points are the
+        balance itself, read without the ledger. No lot is pending: none becomes
+        available after ``now`` (``pending_until``, which the balance triggers
+        keep). No lot is past its expiry date and not yet written off: the
+        nightly job has run today (the rule looks at no lot before its
+        ``expiry_done_date``, nor from today on)."""
+        return SQL(
+            """(b.pending_until IS NULL OR b.pending_until <= %(now)s)
+               AND (SELECT g.expiry_done_date FROM loyalty_points_program g
+                     WHERE g.id = b.program_id) >= %(today)s""",
+            now=now,
+            today=fields.Date.to_date(now),
+        )
 
     @api.model
     def _lot_left_sql(self):

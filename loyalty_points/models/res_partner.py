@@ -87,12 +87,17 @@ class ResPartner(models.Model):
     def _loyalty_points_rows(self, program):
         """{partner id: (commercial partner id, balance, pending, available)} for
         the partners of ``self`` in the database, each with the points of its
-        commercial entity in ``program``, in one query that also reads which
-        commercial entity that is (``loyalty.points.entry._amounts_sql``: the one
-        rule of what can be spent, shared by every reader and every check).
+        commercial entity in ``program`` (``loyalty.points.entry._amounts_sql``:
+        the one rule of what can be spent, shared by every reader and every
+        check), with which commercial entity that is.
 
-        Reading ``commercial_partner_id`` through the ORM instead would fetch the
-        partner's whole row, a query and most of the cost of a balance read."""
+        One small query reads the partners' balance rows, and for most of them
+        that is all: with no lot pending nor past its date unwritten
+        (``_amounts_plain_sql``), the rule gives the balance. The rule's query
+        runs only for the others (a till's start reads 100 customers; the list
+        of customers, 80). Reading ``commercial_partner_id`` through the ORM
+        instead would fetch the partner's whole row, a query and most of the
+        cost of a balance read."""
         partner_ids = sorted(set(self.ids))
         if not partner_ids or not program:
             return {}
@@ -100,35 +105,58 @@ class ResPartner(models.Model):
         Entry = self.env["loyalty.points.entry"]
         Entry.flush_model()
         self.env["loyalty.points.allocation"].flush_model()
-        balance, pending, available = Entry._amounts_sql(
-            SQL("p.commercial_partner_id"), SQL("%s", program.id)
-        )
+        now = fields.Datetime.now()
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT p.id, p.commercial_partner_id, %s, %s, %s
+                SELECT p.id, p.commercial_partner_id, COALESCE(b.points, 0),
+                       b.partner_id IS NULL OR %s
                   FROM res_partner p
                   LEFT JOIN loyalty_points_balance b
                          ON b.partner_id = p.commercial_partner_id
                         AND b.program_id = %s
                  WHERE p.id = ANY(%s)
                 """,
-                balance,
-                pending,
-                available,
+                Entry._amounts_plain_sql(now),
                 program.id,
                 partner_ids,
             )
         )
-        return {
-            partner_id: (
+        ruled = sorted({row[1] for row in rows if not row[3]})
+        amounts = {}
+        if ruled:
+            balance, pending, available = Entry._amounts_sql(
+                SQL("b.partner_id"), SQL("b.program_id"), now
+            )
+            amounts = {
+                commercial_id: figures
+                for commercial_id, *figures in self.env.execute_query(
+                    SQL(
+                        """
+                        SELECT b.partner_id, %s, %s, %s
+                          FROM loyalty_points_balance b
+                         WHERE b.program_id = %s AND b.partner_id = ANY(%s)
+                        """,
+                        balance,
+                        pending,
+                        available,
+                        program.id,
+                        ruled,
+                    )
+                )
+            }
+        result = {}
+        for partner_id, commercial_id, balance, plain in rows:
+            balance, pending, available = (
+                (balance, 0.0, balance) if plain else amounts[commercial_id]
+            )
+            result[partner_id] = (
                 commercial_id,
                 float(balance),
                 float(pending),
                 float(available),
             )
-            for partner_id, commercial_id, balance, pending, available in rows
-        }
+        return result
 
     def _loyalty_points_amounts(self, program):
         """{commercial partner id: (balance, pending, available)} for the

@@ -151,6 +151,21 @@ class TestMerge(ExpiryMixin, LoyaltyPointsCommon):
         self.assertEqual(self._balances(), {self.customer.id: (35.0, 35.0)})
         self.assertIn("Person P: 25 points", self._note(self.customer).body)
 
+    def test_merge_moves_pending_points_as_pending(self):
+        """A pending lot merged into a customer stays pending there: the
+        survivor's balance row learns when it becomes available, so the bulk
+        reader does not take it for available points."""
+        Entry = self.env["loyalty.points.entry"]
+        self._lot(25, self.now - timedelta(days=1), partner=self.customer_c)
+        self.program.pending_hours = 72
+        self._lot(40, self.now, partner=self.customer_b)
+        Entry._cron_expire_points()
+        self._merge(self.customer_b | self.customer_c, self.customer_c)
+        self.env.flush_all()
+        rows = self.customer_c._loyalty_points_rows(self.program)
+        self.assertEqual(rows[self.customer_c.id][1:], (65.0, 40.0, 25.0))
+        self.assertEqual(self._balances(), {self.customer_c.id: (65.0, 65.0)})
+
     def test_merge_without_points(self):
         """Merging customers without points writes no loyalty note."""
         self._merge(self.customer_b | self.customer_c, self.customer_c)

@@ -7,6 +7,7 @@ from freezegun import freeze_time
 from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import new_test_user, tagged
+from odoo.tools import SQL
 
 from .common import LoyaltyPointsCommon
 
@@ -120,6 +121,73 @@ class TestSpendable(LoyaltyPointsCommon):
                 self.program._redeem(self.customer, 1.01)
             self.program._redeem(self.customer, 1.0)
             self.assertEqual(self.customer._loyalty_points_spendable(self.program), 0)
+
+    def _rows(self):
+        """(balance, pending, available) of the customer by the bulk reader,
+        with nothing left to flush (the query counts are its own)."""
+        self.env.flush_all()
+        return self.customer._loyalty_points_rows(self.program)[self.customer.id][1:]
+
+    def _pending_until(self):
+        self.env.flush_all()
+        [(until,)] = self.env.execute_query(
+            SQL(
+                """SELECT pending_until FROM loyalty_points_balance
+                    WHERE partner_id = %s AND program_id = %s""",
+                self.customer.id,
+                self.program.id,
+            )
+        )
+        return until
+
+    def test_balance_alone_when_no_lot_is_pending_nor_past(self):
+        """Once the nightly job has run today and no lot is pending, the bulk
+        reader (a till's start, the customer list) gives the balance from its
+        row alone, in one query; a lot past its date before the job's run, or a
+        pending lot, brings the rule's query back. Both give what the rule
+        gives."""
+        Entry = self.env["loyalty.points.entry"]
+        self._lot(100, self.today + timedelta(days=30))
+        self._lot(30, self.today)  # past its date tomorrow
+        Entry._cron_expire_points()
+        self.env.flush_all()
+        with self.assertQueryCount(1):
+            self.assertEqual(self._rows(), (130.0, 0.0, 130.0))
+        with freeze_time(self.tomorrow):
+            # The job has not run today: the lot past its date does not count.
+            with self.assertQueryCount(2):
+                self.assertEqual(self._rows(), (130.0, 0.0, 100.0))
+            self.assertEqual(Entry._cron_expire_points(), 1)
+            self.env.flush_all()
+            with self.assertQueryCount(1):
+                self.assertEqual(self._rows(), (100.0, 0.0, 100.0))
+            self.program.pending_hours = 72
+            lot = self._lot(40, self.today + timedelta(days=60))
+            self.assertEqual(self._pending_until(), lot.available_date)
+            with self.assertQueryCount(2):
+                self.assertEqual(self._rows(), (140.0, 40.0, 100.0))
+        with freeze_time(self.tomorrow + timedelta(hours=72)):
+            self.assertEqual(self._rows(), (140.0, 0.0, 140.0))
+            Entry._cron_expire_points()
+            self.env.flush_all()
+            with self.assertQueryCount(1):
+                self.assertEqual(self._rows(), (140.0, 0.0, 140.0))
+
+    def test_pending_until_filled_on_update(self):
+        """A database of a version without ``pending_until`` gets it on update,
+        from its pending lots: their points are not counted as available."""
+        Entry = self.env["loyalty.points.entry"]
+        self.program.pending_hours = 72
+        self._lot(10, self.today + timedelta(days=30))
+        lot = self._lot(40, self.today + timedelta(days=60))
+        Entry._cron_expire_points()
+        self.env.flush_all()
+        self.env.cr.execute(
+            "ALTER TABLE loyalty_points_balance DROP COLUMN pending_until"
+        )
+        Entry.init()
+        self.assertEqual(self._pending_until(), lot.available_date)
+        self.assertEqual(self._rows(), (50.0, 50.0, 0.0))
 
     def test_debt_is_shown(self):
         """Points taken back after they were spent leave a debt: available is

@@ -14,7 +14,9 @@ test that freezes the time checks at the frozen time).
 What is checked, each by its own query (``CHECKS``, in this order):
 
 - ``balance``: the balance row (``loyalty_points_balance``) of every customer and
-  program is the sum of their ledger entries; no row holds points without them.
+  program is the sum of their ledger entries; no row holds points without them;
+  no lot becomes available after its ``pending_until`` (what the bulk reader
+  trusts to read the balance alone).
 - ``available``: the addon's one rule of what can be spent
   (``loyalty.points.entry._amounts_sql``, the partner's
   ``loyalty_points_available``) equals its definition computed lot by lot: what
@@ -166,11 +168,34 @@ def check_balance(ctx):
             eps=EPSILON,
         )
     )
-    return [
+    found = [
         f"balance: partner {partner} program {program}: the balance row holds "
         f"{_n(row)} points, the ledger sums to {_n(ledger)}"
         for partner, program, ledger, row in rows
     ]
+    rows = ctx.rows(
+        SQL(
+            """
+            SELECT e.partner_id, e.program_id, MAX(e.available_date),
+                   b.pending_until
+              FROM loyalty_points_entry e
+              LEFT JOIN loyalty_points_balance b
+                ON b.partner_id = e.partner_id AND b.program_id = e.program_id
+             WHERE e.points > 0 AND %(entries)s
+             GROUP BY e.partner_id, e.program_id, b.pending_until
+            HAVING b.pending_until IS NULL
+                OR MAX(e.available_date) > b.pending_until
+             ORDER BY 1, 2
+            """,
+            entries=ctx.programs("e"),
+        )
+    )
+    found += [
+        f"balance: partner {partner} program {program}: a lot becomes available "
+        f"on {latest}, after the balance row's pending_until ({until})"
+        for partner, program, latest, until in rows
+    ]
+    return found
 
 
 def check_available(ctx):

@@ -146,6 +146,23 @@ class TestInvariants(LoyaltyPointsCommon):
         )
         self.assertReported("balance:")
 
+    def test_pending_until_behind_a_lot(self):
+        """A balance row whose pending_until is before a lot's available date
+        (the bulk reader would count that lot as available) is reported."""
+        self._write(
+            kind="grant",
+            points=30.0,
+            available_date=fields.Datetime.now() + timedelta(days=3),
+        )
+        self._raw(
+            """UPDATE loyalty_points_balance SET pending_until = NULL
+                WHERE partner_id = %s AND program_id = %s""",
+            self.customer.id,
+            self.program.id,
+        )
+        found = self.assertReported("balance:")
+        self.assertIn("after the balance row's pending_until", found[0])
+
     def test_available_rule(self):
         """The spendable rule counting a lot past its expiry date, that the
         expiry job has not written off, is reported."""
