@@ -662,11 +662,13 @@ class LoyaltyPointsEntry(models.Model):
         return balance, pending, SQL("%s - %s - %s", balance, pending, past)
 
     @api.model
-    def _amounts_plain_sql(self, now):
-        """SQL of a condition on the row ``b`` of ``loyalty_points_balance``:
-        true when the two terms that ``_amounts_sql`` takes from the balance are
-        both 0 at ``now``, so that the customer's available points are the
-        balance itself, read without the ledger. No lot is pending: none becomes
+    def _amounts_plain_sql(self, program, now):
+        """SQL of a condition on the row ``b`` of ``loyalty_points_balance`` in
+        the program that the SQL expression ``program`` names (a parameter:
+        its row is read once, not for each balance): true when the two terms
+        that ``_amounts_sql`` takes from the balance are both 0 at ``now``, so
+        that the customer's available points are the balance itself, read
+        without the ledger. No lot is pending: none becomes
         available after ``now`` (``pending_until``, which the balance triggers
         keep). No lot is past its expiry date and not yet written off: the
         nightly job has run today (the rule looks at no lot before its
@@ -674,7 +676,8 @@ class LoyaltyPointsEntry(models.Model):
         return SQL(
             """(b.pending_until IS NULL OR b.pending_until <= %(now)s)
                AND (SELECT g.expiry_done_date FROM loyalty_points_program g
-                     WHERE g.id = b.program_id) >= %(today)s""",
+                     WHERE g.id = %(program)s) >= %(today)s""",
+            program=program,
             now=now,
             today=fields.Date.to_date(now),
         )

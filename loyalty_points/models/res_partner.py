@@ -98,28 +98,47 @@ class ResPartner(models.Model):
         of customers, 80). Reading ``commercial_partner_id`` through the ORM
         instead would fetch the partner's whole row, a query and most of the
         cost of a balance read."""
-        partner_ids = sorted(set(self.ids))
-        if not partner_ids or not program:
+        partners = self.browse(sorted(set(self.ids)))
+        if not partners or not program:
             return {}
-        self.browse(partner_ids).flush_recordset(["commercial_partner_id"])
+        partners.flush_recordset(["commercial_partner_id"])
         Entry = self.env["loyalty.points.entry"]
         Entry.flush_model()
         self.env["loyalty.points.allocation"].flush_model()
+        # Which commercial entity each partner is: from the ORM's cache when it
+        # holds them all (a till's start has just read its customers), so that
+        # the query reads the balances alone; else read by the same query.
+        cached = list(
+            self.env.cache.get_until_miss(
+                partners, self._fields["commercial_partner_id"]
+            )
+        )
+        if len(cached) == len(partners):
+            source = SQL(
+                "unnest(%s::int[], %s::int[]) AS p(id, commercial_partner_id)",
+                partners.ids,
+                cached,
+            )
+        else:
+            source = SQL(
+                """(SELECT id, commercial_partner_id FROM res_partner
+                     WHERE id = ANY(%s)) AS p""",
+                partners.ids,
+            )
         now = fields.Datetime.now()
         rows = self.env.execute_query(
             SQL(
                 """
                 SELECT p.id, p.commercial_partner_id, COALESCE(b.points, 0),
                        b.partner_id IS NULL OR %s
-                  FROM res_partner p
+                  FROM %s
                   LEFT JOIN loyalty_points_balance b
                          ON b.partner_id = p.commercial_partner_id
                         AND b.program_id = %s
-                 WHERE p.id = ANY(%s)
                 """,
-                Entry._amounts_plain_sql(now),
+                Entry._amounts_plain_sql(SQL("%s", program.id), now),
+                source,
                 program.id,
-                partner_ids,
             )
         )
         ruled = sorted({row[1] for row in rows if not row[3]})

@@ -173,6 +173,25 @@ class TestSpendable(LoyaltyPointsCommon):
             with self.assertQueryCount(1):
                 self.assertEqual(self._rows(), (140.0, 0.0, 140.0))
 
+    def test_bulk_reader_with_and_without_the_cache(self):
+        """The bulk reader gives the same figures whether the ORM's cache holds
+        which commercial entity each partner is (read by its caller) or not
+        (read by its query): a contact carries its company's points."""
+        self._lot(100, self.today + timedelta(days=30))
+        self.program.pending_hours = 72
+        self._lot(40, self.today + timedelta(days=60))
+        partners = self.customer | self.contact
+        self.env.flush_all()
+        partners.invalidate_recordset(["commercial_partner_id"])
+        read = partners._loyalty_points_rows(self.program)
+        partners.mapped("commercial_partner_id")
+        with self.assertQueryCount(2):  # the balances, the rule for the pending
+            cached = partners._loyalty_points_rows(self.program)
+        self.assertEqual(read, cached)
+        self.assertEqual(
+            cached[self.contact.id], (self.customer.id, 140.0, 40.0, 100.0)
+        )
+
     def test_pending_until_filled_on_update(self):
         """A database of a version without ``pending_until`` gets it on update,
         from its pending lots: their points are not counted as available."""
