@@ -19,6 +19,7 @@ class Workload:
     def __init__(self, env, size):
         self.env = env
         self.size = size
+        self.built = time.monotonic_ns()
         self.turns = abs(size)
         self.warmed = False
         self.spans = []
@@ -42,6 +43,7 @@ class Workload:
             "backend": backend,
             "dbname": self.env.cr.dbname,
             "warmed": self.warmed,
+            "built": self.built,
             "spans": self.spans,
         }
 
@@ -51,9 +53,11 @@ class TestTurnAbout(TransactionCase):
     test_tags = {"standard", "post_install"}
     test_module = "loyalty_points_tests"
 
-    def _run(self, size):
+    def _run(self, size, pair=0):
         dbname = self.env.cr.dbname
-        return turnabout.in_processes(__name__, config.rcfile, dbname, dbname, size)
+        return turnabout.in_processes(
+            __name__, config.rcfile, dbname, dbname, size, pair
+        )
 
     def test_processes_take_turns(self):
         ours, base = self._run(4)
@@ -84,6 +88,14 @@ class TestTurnAbout(TransactionCase):
         # Never both at once: each measure ends before the next one starts.
         for before, after in zip(spans, spans[1:], strict=False):
             self.assertLess(before[3], after[2])
+
+    def test_pairs_take_turns_to_build_first(self):
+        """The baseline's process builds first in even pairs, ours in odd ones:
+        the process that came second was faster in most pairs."""
+        ours, base = self._run(1, pair=0)
+        self.assertLess(base["built"], ours["built"])
+        ours, base = self._run(1, pair=1)
+        self.assertLess(ours["built"], base["built"])
 
     def test_worker_failure_is_raised(self):
         with self.assertRaisesRegex(RuntimeError, "probe failure on turn 1"):

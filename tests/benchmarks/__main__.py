@@ -24,7 +24,7 @@ import time
 
 from . import BENCHMARKS, POS_BENCHMARKS
 from .report import report_lines
-from .turnabout import environment, in_processes
+from .turnabout import environment, in_processes, vacuum
 
 
 def run_benchmarks(args):
@@ -61,10 +61,15 @@ def run_benchmarks(args):
         print(f"bench: {name} at size {size} in {where}...", flush=True)
         started = time.monotonic()
         if turn_about:
-            pairs = [
-                in_processes(module.__name__, args.config, dbname, baseline_db, size)
-                for _pair in range(getattr(module, "PAIRS", 1))
-            ]
+            pairs = []
+            for pair in range(getattr(module, "PAIRS", 1)):
+                vacuum(dbname)
+                vacuum(baseline_db)
+                pairs.append(
+                    in_processes(
+                        module.__name__, args.config, dbname, baseline_db, size, pair
+                    )
+                )
             if len(pairs) == 1:
                 results[name], baseline[name] = pairs[0]
             else:
@@ -79,6 +84,7 @@ def run_benchmarks(args):
                     flush=True,
                 )
         else:
+            vacuum(dbname)
             with environment(registry_of(dbname)) as env:
                 results[name] = module.run(env, size)
         print(
