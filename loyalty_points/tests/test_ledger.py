@@ -227,13 +227,21 @@ class TestBalances(LoyaltyPointsCommon):
         )
 
     def test_balances_read_in_batch(self):
-        """Balances of many partners are read with a fixed number of queries."""
+        """Balances of many partners are read with a fixed number of queries:
+        one once the nightly expiry has run today (no lot pending), two before
+        (the spendable rule's query for those with points)."""
         partners = self.env["res.partner"].create(
             [{"name": f"P{i}"} for i in range(20)]
         )
         for partner in partners[:3]:
             self._pay(self._invoice([10.0], partner=partner))
         partners.mapped("loyalty_points_balance")  # the program read
+        partners.invalidate_recordset()
+        with self.assertQueryCount(2):
+            values = partners.mapped("loyalty_points_balance")
+        self.assertEqual(values[:3], [20, 20, 20])
+        self.env["loyalty.points.entry"]._cron_expire_points()
+        partners.mapped("loyalty_points_balance")  # the program read again
         partners.invalidate_recordset()
         with self.assertQueryCount(1):
             values = partners.mapped("loyalty_points_balance")
@@ -242,8 +250,10 @@ class TestBalances(LoyaltyPointsCommon):
     def test_balance_read_is_one_query(self):
         """A customer's balance, read again (as the partner's smart button, the
         POS and the portal read it), costs one query: the points and which
-        commercial entity holds them, not the partner's whole row too."""
+        commercial entity holds them, not the partner's whole row too (once
+        the nightly expiry has run today: test_balances_read_in_batch)."""
         self._pay(self._invoice([10.0], partner=self.contact))
+        self.env["loyalty.points.entry"]._cron_expire_points()
         for partner in (self.customer, self.contact):
             self.assertEqual(partner.loyalty_points_balance, 20)  # the program read
             partner.invalidate_recordset()
