@@ -105,42 +105,52 @@ class ResPartner(models.Model):
         Entry = self.env["loyalty.points.entry"]
         Entry.flush_model()
         self.env["loyalty.points.allocation"].flush_model()
+        now = fields.Datetime.now()
+        plain = Entry._amounts_plain_sql(SQL("%s", program.id), now)
         # Which commercial entity each partner is: from the ORM's cache when it
         # holds them all (a till's start has just read its customers), so that
-        # the query reads the balances alone; else read by the same query.
+        # the query reads the balance rows alone, by their key; else read by
+        # the same query. A partner without a row has no points.
         cached = list(
             self.env.cache.get_until_miss(
                 partners, self._fields["commercial_partner_id"]
             )
         )
         if len(cached) == len(partners):
-            source = SQL(
-                "unnest(%s::int[], %s::int[]) AS p(id, commercial_partner_id)",
-                partners.ids,
-                cached,
-            )
+            balances = {
+                commercial_id: (points, is_plain)
+                for commercial_id, points, is_plain in self.env.execute_query(
+                    SQL(
+                        """SELECT b.partner_id, b.points, %s
+                             FROM loyalty_points_balance b
+                            WHERE b.program_id = %s AND b.partner_id = ANY(%s)""",
+                        plain,
+                        program.id,
+                        sorted(set(cached)),
+                    )
+                )
+            }
+            rows = [
+                (partner_id, commercial_id, *balances.get(commercial_id, (0.0, True)))
+                for partner_id, commercial_id in zip(partners.ids, cached)
+            ]
         else:
-            source = SQL(
-                """(SELECT id, commercial_partner_id FROM res_partner
-                     WHERE id = ANY(%s)) AS p""",
-                partners.ids,
+            rows = self.env.execute_query(
+                SQL(
+                    """
+                    SELECT p.id, p.commercial_partner_id, COALESCE(b.points, 0),
+                           b.partner_id IS NULL OR %s
+                      FROM res_partner p
+                      LEFT JOIN loyalty_points_balance b
+                             ON b.partner_id = p.commercial_partner_id
+                            AND b.program_id = %s
+                     WHERE p.id = ANY(%s)
+                    """,
+                    plain,
+                    program.id,
+                    partners.ids,
+                )
             )
-        now = fields.Datetime.now()
-        rows = self.env.execute_query(
-            SQL(
-                """
-                SELECT p.id, p.commercial_partner_id, COALESCE(b.points, 0),
-                       b.partner_id IS NULL OR %s
-                  FROM %s
-                  LEFT JOIN loyalty_points_balance b
-                         ON b.partner_id = p.commercial_partner_id
-                        AND b.program_id = %s
-                """,
-                Entry._amounts_plain_sql(SQL("%s", program.id), now),
-                source,
-                program.id,
-            )
-        )
         ruled = sorted({row[1] for row in rows if not row[3]})
         amounts = {}
         if ruled:

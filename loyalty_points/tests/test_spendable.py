@@ -176,11 +176,13 @@ class TestSpendable(LoyaltyPointsCommon):
     def test_bulk_reader_with_and_without_the_cache(self):
         """The bulk reader gives the same figures whether the ORM's cache holds
         which commercial entity each partner is (read by its caller) or not
-        (read by its query): a contact carries its company's points."""
+        (read by its query): a contact carries its company's points, a
+        customer without a balance row has none."""
         self._lot(100, self.today + timedelta(days=30))
         self.program.pending_hours = 72
         self._lot(40, self.today + timedelta(days=60))
-        partners = self.customer | self.contact
+        newcomer = self.env["res.partner"].create({"name": "Newcomer"})
+        partners = self.customer | self.contact | newcomer
         self.env.flush_all()
         partners.invalidate_recordset(["commercial_partner_id"])
         # The balances, with the partners' commercial entities; the rule for
@@ -191,13 +193,14 @@ class TestSpendable(LoyaltyPointsCommon):
             read = partners._loyalty_points_rows(self.program)
         partners.mapped("commercial_partner_id")
         with self.assertQueriesContain(
-            ["FROM unnest(", "FROM loyalty_points_balance b"]
+            ["SELECT b.partner_id, b.points,", "FROM loyalty_points_balance b"]
         ):
             cached = partners._loyalty_points_rows(self.program)
         self.assertEqual(read, cached)
         self.assertEqual(
             cached[self.contact.id], (self.customer.id, 140.0, 40.0, 100.0)
         )
+        self.assertEqual(cached[newcomer.id], (newcomer.id, 0.0, 0.0, 0.0))
 
     def test_pending_until_filled_on_update(self):
         """A database of a version without ``pending_until`` gets it on update,
