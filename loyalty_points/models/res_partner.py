@@ -132,7 +132,7 @@ class ResPartner(models.Model):
             }
             rows = [
                 (partner_id, commercial_id, *balances.get(commercial_id, (0.0, True)))
-                for partner_id, commercial_id in zip(partners.ids, cached)
+                for partner_id, commercial_id in zip(partners.ids, cached, strict=True)
             ]
         else:
             rows = self.env.execute_query(
