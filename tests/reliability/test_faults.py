@@ -18,6 +18,7 @@ COMMIT: PostgreSQL rolls its transaction back when the backend finds its client 
 import concurrent.futures
 import contextlib
 import random
+import re
 import threading
 import time
 
@@ -45,6 +46,23 @@ CUT_BY_RESTART = (
     r"|the database system is (shutting down|starting up)"
     r"|connection already closed)",
 )
+
+# What Odoo answers when the connection is cut while it checks the request's
+# session (ir.http._authenticate_explicit turns any exception there into
+# AccessDenied, logged as "Exception during request Authentication."): not a
+# refusal of the order, which the till sends again.
+SESSION_CHECK_CUT = "odoo.exceptions.AccessDenied"
+
+
+def session_checks_cut(server, since):
+    """How many requests the server's log says lost their connection while
+    their session was checked, from its character ``since`` on."""
+    return sum(
+        1
+        for _level, _logger, lines in server.records(since)
+        if "Exception during request Authentication." in lines[0]
+        and any(re.search(pattern, "\n".join(lines)) for pattern in CUT_BY_RESTART)
+    )
 
 
 def wait_for(predicate, timeout, what, step=0.05):
@@ -725,8 +743,10 @@ class TestFaults(BaseCase):
         done = []
         failures = []
         refusals = []
+        denied = []
         lock = threading.Lock()
         deadline = time.monotonic() + 600
+        log_start = len(self.server.log())
 
         def till(queue):
             client = _log_in_again(self.shop, lock, failures, deadline)
@@ -737,7 +757,11 @@ class TestFaults(BaseCase):
                         self.shop.sync(client, order, strict=strict)
                         break
                     except RpcError as error:
-                        if error.refusal:
+                        if error.name == SESSION_CHECK_CUT:
+                            # Checked against the server's log below.
+                            with lock:
+                                denied.append(error)
+                        elif error.refusal:
                             with lock:
                                 refusals.append(error)
                             return
@@ -769,6 +793,13 @@ class TestFaults(BaseCase):
             for thread in threads:
                 thread.join(600)
         self.assertEqual(refusals, [], "no order refused")
+        # Each "Access Denied" was a session check whose connection the restart
+        # cut, none a refusal of the cashier.
+        self.assertLessEqual(
+            len(denied),
+            session_checks_cut(self.server, log_start),
+            "every Access Denied answered a session check cut by the restart",
+        )
         self.assertEqual(sorted(done), sorted(o["uuid"] for o in orders), "all landed")
         self.assertTrue(failures, "the restart cut requests (retried)")
         uuids = [o["uuid"] for o in orders]
