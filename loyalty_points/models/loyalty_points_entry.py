@@ -664,11 +664,10 @@ class LoyaltyPointsEntry(models.Model):
     @api.model
     def _amounts_plain_sql(self, program, now):
         """SQL of a condition on the row ``b`` of ``loyalty_points_balance`` in
-        the program that the SQL expression ``program`` names (a parameter:
-        its row is read once, not for each balance): true when the two terms
-        that ``_amounts_sql`` takes from the balance are both 0 at ``now``, so
-        that the customer's available points are the balance itself, read
-        without the ledger. No lot is pending: none becomes
+        ``program`` (its row read once, not for each balance): true when the
+        two terms that ``_amounts_sql`` takes from the balance are both 0 at
+        ``now``, so that the customer's available points are the balance
+        itself, read without the ledger. No lot is pending: none becomes
         available after ``now`` (``pending_until``, which the balance triggers
         keep). No lot is past its expiry date and not yet written off: the
         nightly job has run today (the rule looks at no lot before its
@@ -677,7 +676,7 @@ class LoyaltyPointsEntry(models.Model):
             """(b.pending_until IS NULL OR b.pending_until <= %(now)s)
                AND (SELECT g.expiry_done_date FROM loyalty_points_program g
                      WHERE g.id = %(program)s) >= %(today)s""",
-            program=program,
+            program=program.id,
             now=now,
             today=fields.Date.to_date(now),
         )

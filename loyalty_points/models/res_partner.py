@@ -106,7 +106,7 @@ class ResPartner(models.Model):
         Entry.flush_model()
         self.env["loyalty.points.allocation"].flush_model()
         now = fields.Datetime.now()
-        plain = Entry._amounts_plain_sql(SQL("%s", program.id), now)
+        plain = Entry._amounts_plain_sql(program, now)
         # Which commercial entity each partner is: from the ORM's cache when it
         # holds them all (a till's start has just read its customers), so that
         # the query reads the balance rows alone, by their key; else read by

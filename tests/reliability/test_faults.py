@@ -21,6 +21,7 @@ import random
 import re
 import threading
 import time
+import types
 
 import requests
 
@@ -54,12 +55,12 @@ CUT_BY_RESTART = (
 SESSION_CHECK_CUT = "odoo.exceptions.AccessDenied"
 
 
-def session_checks_cut(server, since):
-    """How many requests the server's log says lost their connection while
-    their session was checked, from its character ``since`` on."""
+def session_checks_cut(records):
+    """How many requests the server's log records (``OdooServer.records``) say
+    lost their connection while their session was checked."""
     return sum(
         1
-        for _level, _logger, lines in server.records(since)
+        for _level, _logger, lines in records
         if "Exception during request Authentication." in lines[0]
         and any(re.search(pattern, "\n".join(lines)) for pattern in CUT_BY_RESTART)
     )
@@ -797,7 +798,7 @@ class TestFaults(BaseCase):
         # cut, none a refusal of the cashier.
         self.assertLessEqual(
             len(denied),
-            session_checks_cut(self.server, log_start),
+            session_checks_cut(self.server.records(log_start)),
             "every Access Denied answered a session check cut by the restart",
         )
         self.assertEqual(sorted(done), sorted(o["uuid"] for o in orders), "all landed")
@@ -887,3 +888,33 @@ class TestFaults(BaseCase):
             lost=lost + (count - landed if landed < count else 0),
             doubled=doubled + (landed - count if landed > count else 0),
         )
+
+
+class TestSessionChecksCut(BaseCase):
+    """The count that test_4 holds its "Access Denied" answers to, on a log as
+    the server writes it: only a session check whose connection was cut."""
+
+    test_tags = {"standard", "post_install"}
+    test_module = "loyalty_points_tests"
+
+    LOG = """\
+2026-12-07 05:14:55,236 2767 INFO db odoo.addons.base.models.ir_http: \
+Exception during request Authentication.
+Traceback (most recent call last):
+  File "odoo/service/security.py", line 23, in check_session
+psycopg2.OperationalError: server closed the connection unexpectedly
+2026-12-07 05:14:55,238 2767 WARNING db odoo.http: Access Denied
+2026-12-07 05:14:56,100 2768 INFO db odoo.addons.base.models.ir_http: \
+Exception during request Authentication.
+Traceback (most recent call last):
+  File "odoo/service/security.py", line 23, in check_session
+KeyError: 'uid'
+2026-12-07 05:14:56,101 2768 WARNING db odoo.http: Access Denied
+"""
+
+    def test_counts_only_cut_connections(self):
+        log = types.SimpleNamespace(log=lambda: self.LOG)
+        self.assertEqual(session_checks_cut(OdooServer.records(log)), 1)
+        # From the second record on, only the check that failed otherwise.
+        since = self.LOG.index("2026-12-07 05:14:55,238")
+        self.assertEqual(session_checks_cut(OdooServer.records(log, since)), 0)
